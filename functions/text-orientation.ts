@@ -1,0 +1,62 @@
+/**
+ * Text-line orientation with PaddleOCR's mobile direction classifier: a cropped line of text in,
+ * `0` (upright) or `180` (upside down) with its confidence out. The image comes either as a base64
+ * PNG, resized and normalised as PaddleOCR does, or as the model's own 3x48x192 tensor.
+ */
+import { z } from "zod";
+import manifest from "../models/ppocr-cls.json";
+import { coarse, defineFunction } from "../src/functions/define";
+import { decodePngBase64 } from "../src/images/decode";
+import { resizeBilinear, toBgrPlanar } from "../src/images/resize";
+import { parseManifest } from "../src/models/manifest";
+
+const HEIGHT = 48;
+const WIDTH = 192;
+const LABELS = ["0", "180"] as const;
+
+const input = z.union([
+  z.object({ png: z.string().min(1).describe("a PNG of one line of text, base64") }).strict(),
+  z
+    .object({
+      tensor: z
+        .array(z.number())
+        .length(3 * HEIGHT * WIDTH)
+        .describe("the model input: BGR planes 3x48x192, row-major, normalised to [-1, 1]"),
+    })
+    .strict(),
+]);
+
+export default defineFunction({
+  name: "text-orientation",
+  description: "Whether a line of text is upright (0) or upside down (180) (PaddleOCR direction classifier)",
+  model: parseManifest(manifest),
+  input,
+  rateLimit: { limit: 300, window: "1 m" },
+  maxBodyBytes: 2 * 1024 * 1024,
+  preprocess: (request) => [
+    {
+      name: "x",
+      datatype: "FP32",
+      shape: [1, 3, HEIGHT, WIDTH],
+      data: "png" in request ? lineTensor(request.png) : Float32Array.from(request.tensor),
+    },
+  ],
+  postprocess: (outputs) => {
+    const [upright, upsideDown] = outputs["softmax_0.tmp_0"].data as Float32Array;
+    const best = upsideDown > upright ? 1 : 0;
+    return {
+      label: LABELS[best],
+      confidence: best ? upsideDown : upright,
+      probabilities: { [LABELS[0]]: upright, [LABELS[1]]: upsideDown },
+    };
+  },
+  auditSummary: ({ label, confidence }) => ({ label, confidence: coarse(confidence) }),
+});
+
+/** PaddleOCR's `resize_norm_img`: keep the aspect ratio at height 48, pad the width to 192. */
+function lineTensor(png: string): Float32Array {
+  const image = decodePngBase64(png);
+  const width = Math.min(WIDTH, Math.max(1, Math.ceil((HEIGHT * image.width) / image.height)));
+  const resized = resizeBilinear(image, width, HEIGHT);
+  return toBgrPlanar(resized, [0.5, 0.5, 0.5], [0.5, 0.5, 0.5], WIDTH);
+}

@@ -1,0 +1,50 @@
+/**
+ * Voice activity detection with Silero VAD v5: one 32 ms frame (512 samples of 16 kHz mono audio in
+ * [-1, 1]) and the recurrent state from the previous frame in; the speech probability and the next
+ * state out. Callers carry `state` from one response to the next request of the same stream.
+ */
+import { z } from "zod";
+import manifest from "../models/silero-vad.json";
+import { coarse, defineFunction } from "../src/functions/define";
+import { parseManifest } from "../src/models/manifest";
+
+const FRAME = 512;
+const STATE = 2 * 1 * 128;
+
+const input = z.object({
+  audio: z.array(z.number().min(-1).max(1)).length(FRAME).describe("512 samples of 16 kHz mono audio in [-1, 1]"),
+  state: z
+    .array(z.number())
+    .length(STATE)
+    .optional()
+    .describe("the state returned for the previous frame (256 numbers); omit for a stream's first frame"),
+  threshold: z.number().min(0).max(1).default(0.5).describe("probability at or above which `speech` is true"),
+});
+
+export default defineFunction({
+  name: "vad",
+  description: "Speech probability of a 32 ms frame of 16 kHz audio (Silero VAD v5)",
+  model: parseManifest(manifest),
+  input,
+  rateLimit: { limit: 600, window: "1 m" },
+  maxBodyBytes: 64 * 1024,
+  preprocess: ({ audio, state }) => [
+    { name: "input", datatype: "FP32", shape: [1, FRAME], data: Float32Array.from(audio) },
+    {
+      name: "state",
+      datatype: "FP32",
+      shape: [2, 1, 128],
+      data: state ? Float32Array.from(state) : new Float32Array(STATE),
+    },
+    { name: "sr", datatype: "INT64", shape: [], data: [16000] },
+  ],
+  postprocess: (outputs, { threshold }) => {
+    const speechProbability = (outputs.output.data as Float32Array)[0];
+    return {
+      speechProbability,
+      speech: speechProbability >= threshold,
+      state: Array.from(outputs.stateN.data as Float32Array),
+    };
+  },
+  auditSummary: ({ speechProbability, speech }) => ({ speech, speechProbability: coarse(speechProbability) }),
+});

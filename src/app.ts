@@ -1,0 +1,173 @@
+/**
+ * The Bastion worker: every route, and the path a request takes through it, top to bottom.
+ *
+ *   request id -> security headers -> [auth] -> resolve function -> [rate limit]
+ *     -> read and validate input -> inference -> response            ([audit] on every outcome)
+ *
+ * Steps in brackets belong to later issues and slot in where they are named below.
+ */
+import { Hono } from "hono";
+import { createMiddleware } from "hono/factory";
+import { HTTPException } from "hono/http-exception";
+import { requestId } from "hono/request-id";
+import { secureHeaders } from "hono/secure-headers";
+import { z } from "zod";
+import type { AppEnv } from "./env";
+import { BastionError, type ErrorBody, InvalidInput, NotFound } from "./errors";
+import type { InferenceFunction } from "./functions/define";
+import { acquireModel, type InferenceContext, runModel } from "./inference/infer";
+import { ModelSessions } from "./inference/sessions";
+import { toOrtFeeds } from "./inference/tensors";
+import { keyringCache } from "./models/keyring";
+import { readInferRequest } from "./oip/request";
+import { inferResponse, modelMetadata, SERVER_METADATA } from "./oip/response";
+import { limitBodyToFunction, parseWith, readJson, requireJson } from "./request/body";
+
+export interface AppOptions {
+  functions: InferenceFunction[];
+  /** Loaded models; one per isolate. */
+  sessions?: ModelSessions;
+}
+
+export function createApp({ functions, sessions = new ModelSessions() }: AppOptions) {
+  const byName = new Map(functions.map((fn) => [fn.name, fn]));
+  const inference: InferenceContext = { sessions, keyring: keyringCache() };
+  const app = new Hono<AppEnv>();
+
+  app.use(requestId({ limitLength: 128 }));
+  app.use(secureHeaders(API_SECURITY_HEADERS));
+  app.use(async (c, next) => {
+    await next();
+    c.header("Cache-Control", "no-store");
+  });
+  app.onError((error, c) => errorResponse(error, c.var.requestId));
+  app.notFound((c) =>
+    errorResponse(new NotFound("not_found", `no route ${c.req.method} ${c.req.path}`), c.var.requestId),
+  );
+
+  // Public: liveness and readiness for load balancers and the OIP server metadata.
+  app.get("/v2", (c) => c.json(SERVER_METADATA));
+  app.get("/v2/health/live", (c) => c.json({ live: true }));
+  app.get("/v2/health/ready", async (c) => {
+    const ready = await inference.keyring(c.env.MODEL_KEYS).then(
+      () => c.env.MODELS !== undefined,
+      () => false,
+    );
+    return c.json({ ready }, ready ? 200 : 503);
+  });
+
+  // [auth] Everything below needs a verified token (issue 3).
+
+  const resolveFunction = createMiddleware<AppEnv>(async (c, next) => {
+    const fn = byName.get(c.req.param("name") ?? "");
+    if (!fn) throw new NotFound("function_not_found", `no function named "${c.req.param("name")}"`);
+    const version = c.req.param("version");
+    if (version !== undefined && version !== fn.model.version) {
+      throw new NotFound("model_version_not_found", `${fn.name} serves version ${fn.model.version}, not ${version}`);
+    }
+    c.set("fn", fn);
+    // [rate limit] per principal and function (issue 4).
+    await next();
+  });
+
+  app.get("/v1/functions", (c) => c.json({ functions: functions.map(describeFunction) }));
+
+  app.post("/v1/functions/:name", resolveFunction, limitBodyToFunction, async (c) => {
+    const fn = c.var.fn;
+    requireJson(c);
+    const input = parseWith(fn.input, await readJson(c), "invalid_input");
+    const feeds = toOrtFeeds(fn.model, fn.preprocess(input));
+    const { outputs } = await runModel(c, inference, fn.model, feeds);
+    return c.json(fn.postprocess(outputs, input));
+  });
+
+  const model = ["/v2/models/:name", "/v2/models/:name/versions/:version"];
+
+  app.on("GET", model, resolveFunction, (c) => c.json(modelMetadata(c.var.fn.name, c.var.fn.model)));
+
+  app.on(
+    "GET",
+    model.map((path) => `${path}/ready`),
+    resolveFunction,
+    async (c) => {
+      // Readiness loads the model, so a probe also warms the isolate.
+      await acquireModel(c, inference, c.var.fn.model);
+      return c.json({ name: c.var.fn.name, ready: true });
+    },
+  );
+
+  app.on(
+    "POST",
+    model.map((path) => `${path}/infer`),
+    resolveFunction,
+    limitBodyToFunction,
+    async (c) => {
+      const fn = c.var.fn;
+      const request = await readInferRequest(c);
+      const feeds = toOrtFeeds(fn.model, request.inputs);
+      const specs = fn.model.signature.outputs;
+      const wanted = request.outputs ?? specs.map((spec) => ({ name: spec.name, binary: request.binaryByDefault }));
+      for (const output of wanted) {
+        if (!specs.some((spec) => spec.name === output.name)) {
+          throw new InvalidInput("unknown_output", `model ${fn.name} has no output "${output.name}"`);
+        }
+      }
+      const { outputs } = await runModel(
+        c,
+        inference,
+        fn.model,
+        feeds,
+        wanted.map((o) => o.name),
+      );
+      const { body, headers } = inferResponse(
+        { model_name: fn.name, model_version: fn.model.version, id: request.id },
+        wanted.map((o) => ({
+          spec: specs.find((s) => s.name === o.name) as (typeof specs)[number],
+          tensor: outputs[o.name],
+          binary: o.binary,
+        })),
+      );
+      return c.body(body as string, 200, headers);
+    },
+  );
+
+  return app;
+}
+
+/** What `GET /v1/functions` tells a client about a function. */
+function describeFunction(fn: InferenceFunction) {
+  const { model } = fn;
+  return {
+    name: fn.name,
+    description: fn.description,
+    endpoint: `/v1/functions/${fn.name}`,
+    scope: fn.scope,
+    model: { id: model.id, version: model.version, sha256: model.sha256, license: model.license, card: model.card },
+    input: z.toJSONSchema(fn.input, { io: "input", unrepresentable: "any" }),
+  };
+}
+
+function errorResponse(error: unknown, requestId: string | undefined): Response {
+  let failure: BastionError;
+  if (error instanceof BastionError) failure = error;
+  else if (error instanceof HTTPException && error.status < 500) {
+    failure = new BastionError(error.status, "bad_request", error.message || "bad request");
+  } else {
+    // Internal: the cause goes to the log, never to the caller.
+    console.error(JSON.stringify({ event: "internal_error", requestId, error: String(error) }));
+    failure = new BastionError(500, "internal_error", "internal error");
+  }
+  const body: ErrorBody = { error: failure.message, code: failure.code, request_id: requestId };
+  const headers: Record<string, string> = { "cache-control": "no-store" };
+  if (failure.retryAfter !== undefined) headers["retry-after"] = String(failure.retryAfter);
+  return Response.json(body, { status: failure.status, headers });
+}
+
+/** An API serves no documents: lock down everything a browser might otherwise allow. */
+const API_SECURITY_HEADERS: Parameters<typeof secureHeaders>[0] = {
+  contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
+  crossOriginResourcePolicy: "same-origin",
+  referrerPolicy: "no-referrer",
+  strictTransportSecurity: "max-age=63072000; includeSubDomains",
+  xFrameOptions: "DENY",
+};

@@ -1,0 +1,27 @@
+/** The worker's bindings (wrangler.toml, secrets) and the typed variables requests carry. */
+import type { RequestIdVariables } from "hono/request-id";
+import type { InferenceFunction } from "./functions/define";
+
+export interface Bindings {
+  /** Encrypted model artifacts and their envelopes. */
+  MODELS: R2Bucket;
+  /** Secret: the model keyring, a JWK set of AES-KW keys (see src/models/keyring.ts). */
+  MODEL_KEYS?: string;
+  /** `auto` (WebGPU where the runtime has it, else WASM), `wasm` or `webgpu`. Default `auto`. */
+  EXECUTION_PROVIDER?: string;
+  /** `on` adds a Server-Timing header with the model-load and inference breakdown. Default off. */
+  SERVER_TIMING?: string;
+}
+
+/** Settings `npm start` lets environment variables of the same name override. */
+export const LOCAL_OVERRIDABLE_SETTINGS = ["MODEL_KEYS", "EXECUTION_PROVIDER", "SERVER_TIMING"] as const;
+
+export interface Variables extends RequestIdVariables {
+  /** The function a request addresses, once resolved from the URL. */
+  fn: InferenceFunction;
+}
+
+export interface AppEnv {
+  Bindings: Bindings;
+  Variables: Variables;
+}

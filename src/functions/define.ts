@@ -1,0 +1,61 @@
+/**
+ * An inference function: the unit users deploy and clients call. One file in `functions/` per
+ * function declares everything about it; `defineFunction` fills in the defaults.
+ */
+import type { z } from "zod";
+import type { ort } from "../inference/runtime";
+import type { TensorInput } from "../inference/tensors";
+import type { ModelManifest } from "../models/manifest";
+
+/** How many requests a caller may make; enforced by the rate limiter. */
+export interface RateLimitPolicy {
+  /** Units allowed per window. */
+  limit: number;
+  /** Window length, e.g. "1 m", "10 s". */
+  window: `${number} ${"s" | "m" | "h"}`;
+  algorithm: "sliding-window" | "token-bucket";
+}
+
+export interface FunctionDefinition<Input, Output> {
+  /** URL segment and OIP model name: `POST /v1/functions/{name}`, `/v2/models/{name}`. */
+  name: string;
+  description: string;
+  model: ModelManifest;
+  /** The JSON body `POST /v1/functions/{name}` accepts; validated before anything runs. */
+  input: z.ZodType<Input>;
+  /** JSON in, tensors out; the tensors are checked against the model's signature afterwards. */
+  preprocess(input: Input): TensorInput[];
+  /** Tensors in (the model's outputs by name), the function's JSON out. */
+  postprocess(outputs: Record<string, ort.Tensor>, input: Input): Output;
+  /** What of the output may appear in the audit log (never the raw input). */
+  auditSummary(output: Output): Record<string, string | number | boolean>;
+  /** Scope a caller's token must grant. Default `infer:<name>`. */
+  scope?: string;
+  rateLimit?: Partial<RateLimitPolicy>;
+  /** Largest request body accepted, in bytes. Default 1 MiB. */
+  maxBodyBytes?: number;
+}
+
+export type InferenceFunction<Input = unknown, Output = unknown> = Required<
+  Omit<FunctionDefinition<Input, Output>, "rateLimit">
+> & { rateLimit: RateLimitPolicy };
+
+export const DEFAULT_RATE_LIMIT: RateLimitPolicy = { limit: 60, window: "1 m", algorithm: "sliding-window" };
+export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
+
+export function defineFunction<Input, Output>(
+  definition: FunctionDefinition<Input, Output>,
+): InferenceFunction<Input, Output> {
+  return {
+    ...definition,
+    scope: definition.scope ?? `infer:${definition.name}`,
+    rateLimit: { ...DEFAULT_RATE_LIMIT, ...definition.rateLimit },
+    maxBodyBytes: definition.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+  };
+}
+
+/** A score rounded for the audit log: enough to review a decision, too coarse to rebuild outputs. */
+export function coarse(score: number, digits = 2): number {
+  const scale = 10 ** digits;
+  return Math.round(score * scale) / scale;
+}

@@ -1,0 +1,116 @@
+/**
+ * The isolate's loaded models: one ORT session per model id, version and digest, created on first
+ * use. Concurrent first requests share one load; a failed load is remembered for a short back-off
+ * so a broken artifact is not fetched and decrypted on every request.
+ */
+import { BastionError, ModelUnavailable } from "../errors";
+import type { Keyring } from "../models/keyring";
+import { type ModelManifest, modelKey } from "../models/manifest";
+import { loadDecryptedModel } from "../models/store";
+import { createInferenceSession, type ExecutionProvider, type ort } from "./runtime";
+
+/** Where each millisecond of a cold load went. */
+export interface LoadTimings {
+  fetchMs: number;
+  decryptMs: number;
+  sessionMs: number;
+}
+
+export interface LoadedModel {
+  manifest: ModelManifest;
+  session: ort.InferenceSession;
+  kid: string;
+  /** Counts loads in this isolate; requests that shared a load see the same number. */
+  loadNumber: number;
+  timings: LoadTimings;
+}
+
+export type ModelState = "unloaded" | "loading" | "ready" | "failed";
+
+interface Entry {
+  promise: Promise<LoadedModel>;
+  state: ModelState;
+  failedAt?: number;
+  /** Runs on one session are serialised: ORT's single-threaded wasm runs one graph at a time. */
+  queue: Promise<unknown>;
+}
+
+export interface ModelSource {
+  bucket: R2Bucket;
+  keyring: () => Promise<Keyring>;
+  executionProviders: ExecutionProvider[];
+}
+
+export class ModelSessions {
+  readonly #entries = new Map<string, Entry>();
+  #loads = 0;
+
+  constructor(private readonly failureBackoffMs = 10_000) {}
+
+  state(manifest: ModelManifest): ModelState {
+    return this.#entries.get(modelKey(manifest))?.state ?? "unloaded";
+  }
+
+  /** The loaded model, loading it first if needed. `joined` tells whether this call waited for a load. */
+  async acquire(manifest: ModelManifest, source: ModelSource): Promise<{ model: LoadedModel; joined: boolean }> {
+    const key = modelKey(manifest);
+    let entry = this.#entries.get(key);
+    const expired = entry?.state === "failed" && Date.now() - (entry.failedAt ?? 0) >= this.failureBackoffMs;
+    if (!entry || expired) {
+      entry = { state: "loading", queue: Promise.resolve(), promise: Promise.resolve() as never };
+      const created = entry;
+      created.promise = this.#load(manifest, source).then(
+        (model) => {
+          created.state = "ready";
+          return model;
+        },
+        (error: unknown) => {
+          created.state = "failed";
+          created.failedAt = Date.now();
+          throw error;
+        },
+      );
+      this.#entries.set(key, created);
+    }
+    const joined = entry.state !== "ready";
+    return { model: await entry.promise, joined };
+  }
+
+  /** Runs the model, one run at a time per session. */
+  run(model: LoadedModel, feeds: Record<string, ort.Tensor>, outputs: string[]): Promise<Record<string, ort.Tensor>> {
+    const entry = this.#entries.get(modelKey(model.manifest));
+    const run = async () => model.session.run(feeds, outputs);
+    if (!entry) return run();
+    const result = entry.queue.then(run, run);
+    entry.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  async #load(manifest: ModelManifest, source: ModelSource): Promise<LoadedModel> {
+    const loadNumber = ++this.#loads;
+    const keyring = await source.keyring();
+    const decrypted = await loadDecryptedModel(source.bucket, manifest, keyring);
+    const started = performance.now();
+    let session: ort.InferenceSession;
+    try {
+      session = await createInferenceSession(decrypted.plaintext, source.executionProviders);
+    } catch (error) {
+      if (error instanceof BastionError) throw error;
+      console.error(
+        JSON.stringify({ event: "session_create_failed", model: modelKey(manifest), error: String(error) }),
+      );
+      throw new ModelUnavailable(`model ${manifest.id}@${manifest.version} could not be started`, 30);
+    }
+    return {
+      manifest,
+      session,
+      kid: decrypted.kid,
+      loadNumber,
+      timings: {
+        fetchMs: decrypted.timings.readMs,
+        decryptMs: decrypted.timings.decryptMs,
+        sessionMs: performance.now() - started,
+      },
+    };
+  }
+}

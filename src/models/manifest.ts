@@ -1,0 +1,85 @@
+/**
+ * A model manifest (`models/<id>.json`): what the model is, where its plaintext comes from, the
+ * digest that pins it, the tensor signature Bastion serves, and its model card. Manifests are
+ * bundled into the worker, so the digest and signature they state are trusted; the bytes in R2
+ * are not.
+ */
+import { z } from "zod";
+
+export const DATATYPES = [
+  "BOOL",
+  "UINT8",
+  "UINT16",
+  "UINT32",
+  "UINT64",
+  "INT8",
+  "INT16",
+  "INT32",
+  "INT64",
+  "FP32",
+  "FP64",
+] as const;
+export type Datatype = (typeof DATATYPES)[number];
+
+/** A dimension is a fixed size or the name of a variable dimension declared in `dims`. */
+const dimension = z.union([z.number().int().nonnegative(), z.string().regex(/^[a-z][a-z0-9_]*$/)]);
+
+const tensorSpec = z.object({
+  name: z.string().min(1),
+  datatype: z.enum(DATATYPES),
+  shape: z.array(dimension),
+});
+
+const dimensionBounds = z.object({
+  min: z.number().int().positive(),
+  max: z.number().int().positive(),
+  multipleOf: z.number().int().positive().optional(),
+});
+
+export const manifestSchema = z.object({
+  id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+  version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/),
+  format: z.literal("onnx"),
+  source: z.object({
+    package: z.string(),
+    packageVersion: z.string(),
+    path: z.string(),
+    upstream: z.string().url(),
+  }),
+  license: z.string(),
+  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  bytes: z.number().int().positive(),
+  signature: z.object({
+    inputs: z.array(tensorSpec).min(1),
+    outputs: z.array(tensorSpec).min(1),
+    dims: z.record(z.string(), dimensionBounds),
+  }),
+  card: z.object({
+    owner: z.string(),
+    description: z.string(),
+    intendedUse: z.string(),
+    limitations: z.string(),
+    riskClass: z.enum(["minimal", "limited", "high"]),
+    riskRationale: z.string(),
+  }),
+});
+
+export type ModelManifest = z.infer<typeof manifestSchema>;
+export type TensorSpec = z.infer<typeof tensorSpec>;
+export type DimensionBounds = z.infer<typeof dimensionBounds>;
+
+/** The identity a loaded model is cached and audited under. */
+export function modelKey(manifest: Pick<ModelManifest, "id" | "version" | "sha256">): string {
+  return `${manifest.id}@${manifest.version}#${manifest.sha256}`;
+}
+
+/** Where the encrypted artifact and its envelope live in the `MODELS` bucket. */
+export function artifactKeys(manifest: Pick<ModelManifest, "id" | "version">) {
+  const prefix = `models/${manifest.id}/${manifest.version}`;
+  return { envelope: `${prefix}/envelope.json`, ciphertext: `${prefix}/model.onnx.enc` };
+}
+
+/** Checks a manifest file's JSON (bundled into the worker, read by the tools). */
+export function parseManifest(json: unknown): ModelManifest {
+  return manifestSchema.parse(json);
+}

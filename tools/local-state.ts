@@ -1,0 +1,82 @@
+/**
+ * The local state `npm start` runs on, shared with the CLI tools: the git-ignored `.dev.vars`
+ * (local secrets, generated on first run) and wrangler dev's persisted R2, opened here through
+ * Miniflare at the same path so that what the tools write is what `wrangler dev` reads.
+ */
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { parseEnv } from "node:util";
+import { Miniflare } from "miniflare";
+import type { ArtifactBucket } from "../models/recipe";
+import { generateKeyJwk } from "../src/models/keyring";
+
+export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+export const DEV_VARS = path.join(ROOT, ".dev.vars");
+/** wrangler dev's default persistence root. */
+export const PERSIST_ROOT = path.join(ROOT, ".wrangler", "state");
+/** Must equal `bucket_name` of the MODELS binding in wrangler.toml. */
+export const MODELS_BUCKET = "bastion-models";
+
+/** Reads `.dev.vars`, creating it with fresh local secrets when it does not exist. */
+export function ensureDevVars(): Record<string, string> {
+  if (!existsSync(DEV_VARS)) {
+    const keyring = JSON.stringify({ keys: [generateKeyJwk(`local-${new Date().toISOString().slice(0, 10)}`)] });
+    const lines = [
+      "# Local secrets for `npm start`, generated on first run. Never commit this file.",
+      "# In production set each with `wrangler secret put NAME`.",
+      `MODEL_KEYS='${keyring}'`,
+      "",
+    ];
+    writeFileSync(DEV_VARS, lines.join("\n"), { mode: 0o600, flag: "wx" });
+  }
+  return readDevVars();
+}
+
+export function readDevVars(): Record<string, string> {
+  return existsSync(DEV_VARS) ? (parseEnv(readFileSync(DEV_VARS, "utf8")) as Record<string, string>) : {};
+}
+
+/** Opens the MODELS bucket of wrangler dev's local state; call `dispose` when done. */
+export async function openLocalModelsBucket(
+  persistRoot = PERSIST_ROOT,
+): Promise<{ bucket: ArtifactBucket; dispose: () => Promise<void> }> {
+  const mf = new Miniflare({
+    modules: true,
+    script: "export default { fetch() { return new Response(null, { status: 404 }) } }",
+    r2Buckets: { MODELS: MODELS_BUCKET },
+    r2Persist: path.join(persistRoot, "v3", "r2"),
+  });
+  const r2 = await mf.getR2Bucket("MODELS");
+  const bucket: ArtifactBucket = {
+    get: (key) => r2.get(key),
+    // Miniflare's proxy wants a plain Uint8Array, not a Node Buffer view of a shared pool.
+    put: (key, value, options) => r2.put(key, typeof value === "string" ? value : new Uint8Array(value), options),
+  };
+  return { bucket, dispose: () => mf.dispose() };
+}
+
+/**
+ * A cross-process lock (an atomic mkdir), so that two `npm start`s from one checkout do not both
+ * generate secrets or encrypt models at once. A lock older than `staleMs` is taken over.
+ */
+export async function withLock<T>(name: string, run: () => Promise<T>, staleMs = 120_000): Promise<T> {
+  const dir = path.join(ROOT, ".wrangler", `${name}.lock`);
+  mkdirSync(path.dirname(dir), { recursive: true });
+  for (;;) {
+    try {
+      mkdirSync(dir);
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+      const age = Date.now() - (statSync(dir, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+      if (age > staleMs) rmSync(dir, { recursive: true, force: true });
+      else await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+  }
+  try {
+    return await run();
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

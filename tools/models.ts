@@ -1,0 +1,93 @@
+/**
+ * `npm run models -- <command>`: operations on the encrypted model artifacts.
+ *
+ *   build [--force]        encrypt every model in models/ that the bucket lacks (or all, --force)
+ *   rotate [--to KID]      re-wrap every data key under KID (default: the keyring's first key)
+ *   status                 which key wraps each model
+ *   keygen [--kid KID]     print a new key-encryption key (a JWK) to add to MODEL_KEYS
+ *
+ * The keyring comes from the MODEL_KEYS environment variable, else from .dev.vars. The bucket is
+ * wrangler dev's local one, or with --remote the production bucket through `wrangler r2 object`.
+ */
+import { execFile } from "node:child_process";
+import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { parseArgs, promisify } from "node:util";
+import { type ArtifactBucket, buildArtifact, readEnvelope, readManifests, rotateArtifact } from "../models/recipe";
+import { generateKeyJwk, importKeyring } from "../src/models/keyring";
+import { ensureDevVars, MODELS_BUCKET, openLocalModelsBucket, ROOT, withLock } from "./local-state";
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: { force: { type: "boolean" }, remote: { type: "boolean" }, to: { type: "string" }, kid: { type: "string" } },
+});
+const command = positionals[0];
+
+if (command === "keygen") {
+  console.log(JSON.stringify(generateKeyJwk(values.kid ?? `kek-${new Date().toISOString().slice(0, 10)}`)));
+} else if (command === "build" || command === "rotate" || command === "status") {
+  await withLock("models", () => run(command));
+} else {
+  console.error(
+    "usage: npm run models -- build [--force] | rotate [--to KID] | status | keygen [--kid KID]  [--remote]",
+  );
+  process.exit(2);
+}
+
+async function run(command: "build" | "rotate" | "status") {
+  const secret = process.env.MODEL_KEYS ?? (values.remote ? undefined : ensureDevVars().MODEL_KEYS);
+  const keyring = await importKeyring(secret, ["wrapKey", "unwrapKey"]);
+  const { bucket, dispose } = values.remote
+    ? { bucket: remoteBucket(), dispose: async () => {} }
+    : await openLocalModelsBucket();
+  try {
+    for (const manifest of await readManifests()) {
+      const name = `${manifest.id}@${manifest.version}`;
+      if (command === "build")
+        console.log(`${name}: ${await buildArtifact(bucket, manifest, keyring, { force: values.force })}`);
+      if (command === "rotate") {
+        const outcome = await rotateArtifact(bucket, manifest, keyring, values.to);
+        console.log(
+          `${name}: ${typeof outcome === "string" ? outcome : `re-wrapped ${outcome.from} -> ${outcome.to}`}`,
+        );
+      }
+      if (command === "status") {
+        const envelope = await readEnvelope(bucket, manifest);
+        console.log(`${name}: ${envelope ? `kid ${envelope.kid}, wrapped ${envelope.wrappedAt}` : "missing"}`);
+      }
+    }
+  } finally {
+    await dispose();
+  }
+}
+
+/** The production bucket through wrangler's CLI (needs `wrangler login` or CLOUDFLARE_API_TOKEN). */
+function remoteBucket(): ArtifactBucket {
+  const wrangler = (...args: string[]) =>
+    promisify(execFile)("npx", ["wrangler", "r2", "object", ...args, "--remote"], {
+      cwd: ROOT,
+      maxBuffer: 64 << 20,
+      encoding: "buffer",
+    });
+  return {
+    async get(key) {
+      try {
+        const { stdout } = await wrangler("get", `${MODELS_BUCKET}/${key}`, "--pipe");
+        return { text: async () => stdout.toString("utf8") };
+      } catch {
+        return null;
+      }
+    },
+    async put(key, value) {
+      const dir = await mkdtemp(path.join(tmpdir(), "bastion-"));
+      const file = path.join(dir, "object");
+      try {
+        await writeFile(file, value);
+        await wrangler("put", `${MODELS_BUCKET}/${key}`, "--file", file);
+      } finally {
+        await rm(dir, { recursive: true, force: true });
+      }
+    },
+  };
+}

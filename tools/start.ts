@@ -1,0 +1,115 @@
+/**
+ * `npm start`: Bastion on this machine with embedded defaults and no cloud account.
+ *
+ * 1. Creates the local secrets (.dev.vars) on first run, and encrypts the models into wrangler
+ *    dev's local R2 when they are missing or were encrypted under a key no longer in the keyring.
+ * 2. Runs `wrangler dev` on 127.0.0.1:$PORT (default 8787) with a free inspector port, no
+ *    interactive session (so it runs in the background and in CI), and the settings from
+ *    .dev.vars overridden by environment variables of the same name.
+ *
+ * Two `npm start`s on different ports can share one checkout: preparation takes a lock, and each
+ * process gets its own merged settings file.
+ */
+import { spawn } from "node:child_process";
+import { chmodSync, rmSync, writeFileSync } from "node:fs";
+import { createServer } from "node:net";
+import path from "node:path";
+import { buildArtifact, readManifests } from "../models/recipe";
+import { LOCAL_OVERRIDABLE_SETTINGS } from "../src/env";
+import { importKeyring } from "../src/models/keyring";
+import { ensureDevVars, openLocalModelsBucket, ROOT, withLock } from "./local-state";
+
+const port = Number(process.env.PORT ?? 8787);
+if (!Number.isInteger(port) || port <= 0 || port > 65535)
+  throw new Error(`PORT must be a TCP port, not ${process.env.PORT}`);
+
+const settings = await withLock("models", async () => {
+  const devVars = ensureDevVars();
+  const merged: Record<string, string> = { ...devVars };
+  for (const name of LOCAL_OVERRIDABLE_SETTINGS) {
+    const value = process.env[name];
+    if (value !== undefined) merged[name] = value;
+  }
+  const keyring = await importKeyring(merged.MODEL_KEYS, ["wrapKey", "unwrapKey"]);
+  const { bucket, dispose } = await openLocalModelsBucket();
+  try {
+    for (const manifest of await readManifests()) {
+      const outcome = await buildArtifact(bucket, manifest, keyring);
+      if (outcome === "encrypted") console.log(`bastion: encrypted ${manifest.id}@${manifest.version} into local R2`);
+    }
+  } finally {
+    await dispose();
+  }
+  return merged;
+});
+
+const envFile = path.join(ROOT, ".wrangler", `start-${port}.vars`);
+writeFileSync(
+  envFile,
+  Object.entries(settings)
+    .map(([name, value]) => `${name}=${quoteForDotenv(name, value)}`)
+    .join("\n"),
+  {
+    mode: 0o600,
+  },
+);
+chmodSync(envFile, 0o600);
+
+const wrangler = spawn(
+  process.execPath,
+  [
+    path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js"),
+    "dev",
+    "--ip",
+    "127.0.0.1",
+    "--port",
+    String(port),
+    "--inspector-port",
+    String(await freePort()),
+    "--env-file",
+    envFile,
+    "--show-interactive-dev-session=false",
+  ],
+  {
+    cwd: ROOT,
+    stdio: ["ignore", "inherit", "inherit"],
+    detached: true,
+    env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+  },
+);
+
+// wrangler starts workerd as a child of its own: stop the whole group, never leave it running.
+let stopping = false;
+const stop = (signal: NodeJS.Signals) => {
+  if (stopping) return;
+  stopping = true;
+  try {
+    if (wrangler.pid) process.kill(-wrangler.pid, signal);
+  } catch {
+    // already gone
+  }
+};
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => stop("SIGTERM"));
+process.on("exit", () => {
+  stop("SIGTERM");
+  rmSync(envFile, { force: true });
+});
+wrangler.on("exit", (code) => process.exit(code ?? 0));
+
+/** Single quotes keep a dotenv value literal (JSON included); such a value cannot hold one itself. */
+function quoteForDotenv(name: string, value: string): string {
+  if (value.includes("'") || value.includes("\n"))
+    throw new Error(`setting ${name} must not contain a single quote or newline`);
+  return `'${value}'`;
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
