@@ -6,7 +6,7 @@
  *
  * Steps in brackets belong to later issues and slot in where they are named below.
  */
-import { Hono } from "hono";
+import { type Context, Hono } from "hono";
 import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
@@ -40,10 +40,8 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     await next();
     c.header("Cache-Control", "no-store");
   });
-  app.onError((error, c) => errorResponse(error, c.var.requestId));
-  app.notFound((c) =>
-    errorResponse(new NotFound("not_found", `no route ${c.req.method} ${c.req.path}`), c.var.requestId),
-  );
+  app.onError(errorResponse);
+  app.notFound((c) => errorResponse(new NotFound("not_found", `no route ${c.req.method} ${c.req.path}`), c));
 
   // Public: liveness and readiness for load balancers and the OIP server metadata.
   app.get("/v2", (c) => c.json(SERVER_METADATA));
@@ -147,7 +145,8 @@ function describeFunction(fn: InferenceFunction) {
   };
 }
 
-function errorResponse(error: unknown, requestId: string | undefined): Response {
+function errorResponse(error: unknown, c: Context<AppEnv>): Response {
+  const requestId = c.var.requestId;
   let failure: BastionError;
   if (error instanceof BastionError) failure = error;
   else if (error instanceof HTTPException && error.status < 500) {
@@ -158,9 +157,8 @@ function errorResponse(error: unknown, requestId: string | undefined): Response 
     failure = new BastionError(500, "internal_error", "internal error");
   }
   const body: ErrorBody = { error: failure.message, code: failure.code, request_id: requestId };
-  const headers: Record<string, string> = { "cache-control": "no-store" };
-  if (failure.retryAfter !== undefined) headers["retry-after"] = String(failure.retryAfter);
-  return Response.json(body, { status: failure.status, headers });
+  if (failure.retryAfter !== undefined) c.header("Retry-After", String(failure.retryAfter));
+  return c.json(body, failure.status);
 }
 
 /** An API serves no documents: lock down everything a browser might otherwise allow. */

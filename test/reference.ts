@@ -1,0 +1,65 @@
+/**
+ * The reference the worker's outputs are compared with: the same plaintext model in
+ * onnxruntime-node (native CPU, single thread), and deterministic test inputs.
+ */
+import * as ortNode from "onnxruntime-node";
+import { readManifests, readPlaintext } from "../models/recipe";
+import type { ModelManifest } from "../src/models/manifest";
+
+const sessions = new Map<string, Promise<ortNode.InferenceSession>>();
+
+export async function manifestOf(id: string): Promise<ModelManifest> {
+  const found = (await readManifests()).find((m) => m.id === id);
+  if (!found) throw new Error(`no manifest ${id}`);
+  return found;
+}
+
+export async function referenceRun(
+  manifest: ModelManifest,
+  feeds: Record<string, ortNode.Tensor>,
+): Promise<Record<string, ortNode.Tensor>> {
+  let session = sessions.get(manifest.id);
+  if (!session) {
+    session = readPlaintext(manifest).then((bytes) =>
+      ortNode.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: "sequential" }),
+    );
+    sessions.set(manifest.id, session);
+  }
+  return (await session).run(feeds);
+}
+
+export { ortNode };
+
+/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
+export function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+export function uniform(length: number, seed: number, low = -1, high = 1): Float32Array {
+  const next = random(seed);
+  return Float32Array.from({ length }, () => low + (high - low) * next());
+}
+
+/** A 16 kHz frame: a voiced-like tone with harmonics and a little noise. */
+export function toneFrame(frame: number, seed = 7): number[] {
+  const next = random(seed + frame);
+  return Array.from({ length: 512 }, (_, i) => {
+    const t = (frame * 512 + i) / 16000;
+    const voice = 0.3 * Math.sin(2 * Math.PI * 180 * t) + 0.15 * Math.sin(2 * Math.PI * 360 * t) + 0.08 * Math.sin(2 * Math.PI * 540 * t);
+    return Math.fround(voice + 0.01 * (next() - 0.5));
+  });
+}
+
+export function maxAbsDifference(a: ArrayLike<number>, b: ArrayLike<number>): number {
+  if (a.length !== b.length) return Number.POSITIVE_INFINITY;
+  let max = 0;
+  for (let i = 0; i < a.length; i++) max = Math.max(max, Math.abs(a[i] - b[i]));
+  return max;
+}
