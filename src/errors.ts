@@ -46,23 +46,29 @@ export class UnsupportedMediaType extends BastionError {
   }
 }
 
+/**
+ * How long a failed model load is remembered before the next request tries again; model errors
+ * tell clients to wait as long (`Retry-After`).
+ */
+export const MODEL_RETRY_AFTER_SECONDS = 10;
+
 /** 503: the model's key-encryption key is missing or cannot open the model's data key. */
 export class ModelKeyUnavailable extends BastionError {
-  constructor(message: string, retryAfter?: number) {
+  constructor(message: string, retryAfter = MODEL_RETRY_AFTER_SECONDS) {
     super(503, "model_key_unavailable", message, retryAfter);
   }
 }
 
 /** 503: the stored artifact failed authentication or its digest differs from the manifest. */
 export class ModelIntegrityFailed extends BastionError {
-  constructor(message: string, retryAfter?: number) {
+  constructor(message: string, retryAfter = MODEL_RETRY_AFTER_SECONDS) {
     super(503, "model_integrity_failed", message, retryAfter);
   }
 }
 
 /** 503: the artifact is missing from storage or could not be read or started. */
 export class ModelUnavailable extends BastionError {
-  constructor(message: string, retryAfter?: number) {
+  constructor(message: string, retryAfter = MODEL_RETRY_AFTER_SECONDS) {
     super(503, "model_unavailable", message, retryAfter);
   }
 }

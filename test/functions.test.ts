@@ -7,7 +7,7 @@ import { decodePngBase64 } from "../src/images/decode";
 import { resizeBilinear, toBgrPlanar } from "../src/images/resize";
 import { drawText, onPage, pngBase64, rotate180 } from "./images";
 import { manifestOf, maxAbsDifference, ortNode, referenceRun, toneFrame, uniform } from "./reference";
-import { type TestWorker, postJson, startWorker } from "./worker";
+import { postJson, startWorker, type TestWorker } from "./worker";
 
 const TOLERANCE = 1e-4;
 let worker: TestWorker;
@@ -23,7 +23,10 @@ describe("vad", () => {
     let state: Float32Array = new Float32Array(256);
     for (let frame = 0; frame < 3; frame++) {
       const audio = toneFrame(frame);
-      const response = await postJson(worker, "/v1/functions/vad", { audio, state: frame === 0 ? undefined : Array.from(state) });
+      const response = await postJson(worker, "/v1/functions/vad", {
+        audio,
+        state: frame === 0 ? undefined : Array.from(state),
+      });
       expect(response.status).toBe(200);
       const body = (await response.json()) as { speechProbability: number; speech: boolean; state: number[] };
       const reference = await referenceRun(manifest, {
@@ -55,11 +58,17 @@ describe("text-orientation", () => {
     const tensor = uniform(3 * 48 * 192, 11);
     const response = await postJson(worker, "/v1/functions/text-orientation", { tensor: Array.from(tensor) });
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { label: string; confidence: number; probabilities: Record<string, number> };
+    const body = (await response.json()) as {
+      label: string;
+      confidence: number;
+      probabilities: Record<string, number>;
+    };
     const reference = (await referenceRun(manifest, { x: new ortNode.Tensor("float32", tensor, [1, 3, 48, 192]) }))[
       "softmax_0.tmp_0"
     ].data as Float32Array;
-    expect(maxAbsDifference([body.probabilities["0"], body.probabilities["180"]], reference)).toBeLessThanOrEqual(TOLERANCE);
+    expect(maxAbsDifference([body.probabilities["0"], body.probabilities["180"]], reference)).toBeLessThanOrEqual(
+      TOLERANCE,
+    );
     expect(body.label).toBe(reference[1] > reference[0] ? "180" : "0");
   });
 
@@ -79,14 +88,18 @@ describe("text-orientation", () => {
       const reference = (await referenceRun(manifest, { x: new ortNode.Tensor("float32", tensor, [1, 3, 48, 192]) }))[
         "softmax_0.tmp_0"
       ].data as Float32Array;
-      expect(maxAbsDifference([body.probabilities["0"], body.probabilities["180"]], reference)).toBeLessThanOrEqual(TOLERANCE);
+      expect(maxAbsDifference([body.probabilities["0"], body.probabilities["180"]], reference)).toBeLessThanOrEqual(
+        TOLERANCE,
+      );
       results.push(body.label);
     }
     expect(results).toEqual(["0", "180"]);
   });
 
   it("refuses a PNG that is not one, and one that declares an enormous size", async () => {
-    const notPng = await postJson(worker, "/v1/functions/text-orientation", { png: btoa("GIF89a not a png at all.....") });
+    const notPng = await postJson(worker, "/v1/functions/text-orientation", {
+      png: btoa("GIF89a not a png at all....."),
+    });
     expect(notPng.status).toBe(400);
     expect(await notPng.json()).toMatchObject({ code: "invalid_image" });
     const header = Buffer.from(pngBase64(drawText("hold")), "base64");
@@ -104,7 +117,11 @@ describe("text-detect", () => {
     const page = onPage(line, 640, 320, 100, 150);
     const response = await postJson(worker, "/v1/functions/text-detect", { png: pngBase64(page) });
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { width: number; height: number; boxes: { x: number; y: number; width: number; height: number; score: number }[] };
+    const body = (await response.json()) as {
+      width: number;
+      height: number;
+      boxes: { x: number; y: number; width: number; height: number; score: number }[];
+    };
     expect(body).toMatchObject({ width: 640, height: 320 });
     expect(body.boxes).toHaveLength(1);
     const [box] = body.boxes;

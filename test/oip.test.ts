@@ -4,7 +4,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { manifestOf, maxAbsDifference, ortNode, referenceRun, toneFrame, uniform } from "./reference";
-import { type TestWorker, postJson, startWorker } from "./worker";
+import { postJson, startWorker, type TestWorker } from "./worker";
 
 let worker: TestWorker;
 beforeAll(async () => {
@@ -13,7 +13,12 @@ beforeAll(async () => {
 afterAll(() => worker?.dispose());
 
 const vadInputs = (batch = 1) => [
-  { name: "input", datatype: "FP32", shape: [batch, 512], data: Array.from({ length: batch }, (_, b) => toneFrame(b)).flat() },
+  {
+    name: "input",
+    datatype: "FP32",
+    shape: [batch, 512],
+    data: Array.from({ length: batch }, (_, b) => toneFrame(b)).flat(),
+  },
   { name: "state", datatype: "FP32", shape: [2, batch, 128], data: new Array(2 * batch * 128).fill(0) },
   { name: "sr", datatype: "INT64", shape: [], data: [16000] },
 ];
@@ -30,7 +35,11 @@ async function expectError(response: Response, status: number, code: string, mes
 
 describe("metadata and health", () => {
   it("describes the server, its liveness and readiness", async () => {
-    expect(await (await worker.fetch("/v2")).json()).toEqual({ name: "bastion", version: expect.any(String), extensions: ["binary_tensor_data"] });
+    expect(await (await worker.fetch("/v2")).json()).toEqual({
+      name: "bastion",
+      version: expect.any(String),
+      extensions: ["binary_tensor_data"],
+    });
     expect(await (await worker.fetch("/v2/health/live")).json()).toEqual({ live: true });
     const ready = await worker.fetch("/v2/health/ready");
     expect(ready.status).toBe(200);
@@ -64,7 +73,12 @@ describe("infer", () => {
   it("answers a batched request, echoes the id and names the model version", async () => {
     const response = await postJson(worker, "/v2/models/vad/versions/5/infer", { id: "req-42", inputs: vadInputs(3) });
     expect(response.status).toBe(200);
-    const body = (await response.json()) as { model_name: string; model_version: string; id: string; outputs: { name: string; datatype: string; shape: number[]; data: number[] }[] };
+    const body = (await response.json()) as {
+      model_name: string;
+      model_version: string;
+      id: string;
+      outputs: { name: string; datatype: string; shape: number[]; data: number[] }[];
+    };
     expect(body).toMatchObject({ model_name: "vad", model_version: "5", id: "req-42" });
     expect(body.outputs.map((o) => [o.name, o.datatype, o.shape])).toEqual([
       ["output", "FP32", [3, 1]],
@@ -80,19 +94,31 @@ describe("infer", () => {
 
   it("accepts nested data and returns only the outputs asked for", async () => {
     const tensor = Array.from(uniform(3 * 48 * 192, 5));
-    const nested = [0, 1, 2].map((c) => Array.from({ length: 48 }, (_, y) => tensor.slice(c * 9216 + y * 192, c * 9216 + (y + 1) * 192)));
-    const flat = await postJson(worker, "/v2/models/text-orientation/infer", { inputs: [{ name: "x", datatype: "FP32", shape: [1, 3, 48, 192], data: tensor }] });
+    const nested = [0, 1, 2].map((c) =>
+      Array.from({ length: 48 }, (_, y) => tensor.slice(c * 9216 + y * 192, c * 9216 + (y + 1) * 192)),
+    );
+    const flat = await postJson(worker, "/v2/models/text-orientation/infer", {
+      inputs: [{ name: "x", datatype: "FP32", shape: [1, 3, 48, 192], data: tensor }],
+    });
     const deep = await postJson(worker, "/v2/models/text-orientation/infer", {
       inputs: [{ name: "x", datatype: "FP32", shape: [1, 3, 48, 192], data: [nested] }],
       outputs: [{ name: "softmax_0.tmp_0" }],
     });
     expect(deep.status).toBe(200);
-    const [a, b] = [(await flat.json()) as { outputs: { data: number[] }[] }, (await deep.json()) as { outputs: { name: string; data: number[] }[] }];
+    const [a, b] = [
+      (await flat.json()) as { outputs: { data: number[] }[] },
+      (await deep.json()) as { outputs: { name: string; data: number[] }[] },
+    ];
     expect(b.outputs.map((o) => o.name)).toEqual(["softmax_0.tmp_0"]);
     expect(b.outputs[0].data).toEqual(a.outputs[0].data);
 
-    const onlyState = await postJson(worker, "/v2/models/vad/infer", { inputs: vadInputs(), outputs: [{ name: "stateN" }] });
-    expect(((await onlyState.json()) as { outputs: { name: string }[] }).outputs.map((o) => o.name)).toEqual(["stateN"]);
+    const onlyState = await postJson(worker, "/v2/models/vad/infer", {
+      inputs: vadInputs(),
+      outputs: [{ name: "stateN" }],
+    });
+    expect(((await onlyState.json()) as { outputs: { name: string }[] }).outputs.map((o) => o.name)).toEqual([
+      "stateN",
+    ]);
   });
 
   it("speaks the binary tensor data extension in both directions, as Triton's client does", async () => {
@@ -103,29 +129,41 @@ describe("infer", () => {
         { name: "state", datatype: "FP32", shape: [2, 1, 128], parameters: { binary_data_size: 1024 } },
         { name: "sr", datatype: "INT64", shape: [], data: [16000] },
       ],
-      outputs: [{ name: "output", parameters: { binary_data: true } }, { name: "stateN", parameters: { binary_data: false } }],
+      outputs: [
+        { name: "output", parameters: { binary_data: true } },
+        { name: "stateN", parameters: { binary_data: false } },
+      ],
     });
     const body = Buffer.concat([Buffer.from(header), Buffer.from(audio.buffer), Buffer.alloc(1024)]);
     const response = await worker.fetch("/v2/models/vad/infer", {
       method: "POST",
-      headers: { "content-type": "application/octet-stream", "inference-header-content-length": String(Buffer.byteLength(header)) },
+      headers: {
+        "content-type": "application/octet-stream",
+        "inference-header-content-length": String(Buffer.byteLength(header)),
+      },
       body,
     });
     expect(response.status).toBe(200);
     const length = Number(response.headers.get("inference-header-content-length"));
     const bytes = new Uint8Array(await response.arrayBuffer());
-    const json = JSON.parse(new TextDecoder().decode(bytes.subarray(0, length))) as { outputs: { name: string; parameters?: { binary_data_size: number }; data?: number[] }[] };
+    const json = JSON.parse(new TextDecoder().decode(bytes.subarray(0, length))) as {
+      outputs: { name: string; parameters?: { binary_data_size: number }; data?: number[] }[];
+    };
     expect(json.outputs[0]).toMatchObject({ name: "output", shape: [1, 1], parameters: { binary_data_size: 4 } });
     expect(json.outputs[0].data).toBeUndefined();
     expect(json.outputs[1].data).toHaveLength(256);
     const probability = new Float32Array(bytes.slice(length, length + 4).buffer)[0];
-    const json2 = (await (await postJson(worker, "/v2/models/vad/infer", { inputs: vadInputs() })).json()) as { outputs: { data: number[] }[] };
+    const json2 = (await (await postJson(worker, "/v2/models/vad/infer", { inputs: vadInputs() })).json()) as {
+      outputs: { data: number[] }[];
+    };
     expect(probability).toBeCloseTo(json2.outputs[0].data[0], 6);
   });
 });
 
 describe("bad requests get a 4xx with a code and leave the worker serving", () => {
-  const x = (shape: number[], data: unknown[], datatype = "FP32") => ({ inputs: [{ name: "x", datatype, shape, data }] });
+  const x = (shape: number[], data: unknown[], datatype = "FP32") => ({
+    inputs: [{ name: "x", datatype, shape, data }],
+  });
   const cls = (body: unknown) => postJson(worker, "/v2/models/text-orientation/infer", body);
 
   it.each([
@@ -142,7 +180,11 @@ describe("bad requests get a 4xx with a code and leave the worker serving", () =
     ["no inputs", { inputs: [] }, "invalid_request"],
     ["an input without data", { inputs: [{ name: "x", datatype: "FP32", shape: [1, 3, 48, 192] }] }, "invalid_request"],
     ["a negative dimension", x([-1, 3, 48, 192], []), "invalid_request"],
-    ["an unknown output", { ...x([1, 3, 48, 192], new Array(27648).fill(0)), outputs: [{ name: "logits" }] }, "unknown_output"],
+    [
+      "an unknown output",
+      { ...x([1, 3, 48, 192], new Array(27648).fill(0)), outputs: [{ name: "logits" }] },
+      "unknown_output",
+    ],
     ["a duplicated input", { inputs: [x([1], [1]).inputs[0], x([1], [1]).inputs[0]] }, "duplicate_input"],
   ])("%s", async (_, body, code) => {
     await expectError(await cls(body), 400, code);
@@ -150,11 +192,23 @@ describe("bad requests get a 4xx with a code and leave the worker serving", () =
 
   it("names the missing input, and dimensions that disagree between inputs", async () => {
     const [input, state] = vadInputs(2);
-    await expectError(await postJson(worker, "/v2/models/vad/infer", { inputs: [input, state] }), 400, "missing_input", /"sr"/);
-    const mismatched = [input, { ...vadInputs(1)[1] }, vadInputs()[2]];
-    await expectError(await postJson(worker, "/v2/models/vad/infer", { inputs: mismatched }), 400, "shape_mismatch", /"batch" is 2 .* 1/);
     await expectError(
-      await postJson(worker, "/v2/models/vad/infer", { inputs: [input, state, { name: "sr", datatype: "INT64", shape: [], data: [2 ** 60] }] }),
+      await postJson(worker, "/v2/models/vad/infer", { inputs: [input, state] }),
+      400,
+      "missing_input",
+      /"sr"/,
+    );
+    const mismatched = [input, { ...vadInputs(1)[1] }, vadInputs()[2]];
+    await expectError(
+      await postJson(worker, "/v2/models/vad/infer", { inputs: mismatched }),
+      400,
+      "shape_mismatch",
+      /"batch" is 2 .* 1/,
+    );
+    await expectError(
+      await postJson(worker, "/v2/models/vad/infer", {
+        inputs: [input, state, { name: "sr", datatype: "INT64", shape: [], data: [2 ** 60] }],
+      }),
       400,
       "invalid_element",
     );
@@ -163,33 +217,71 @@ describe("bad requests get a 4xx with a code and leave the worker serving", () =
   it("refuses NaN and Infinity sent as binary", async () => {
     const data = new Float32Array(27648);
     data[100] = Number.NaN;
-    const header = JSON.stringify({ inputs: [{ name: "x", datatype: "FP32", shape: [1, 3, 48, 192], parameters: { binary_data_size: data.byteLength } }] });
+    const header = JSON.stringify({
+      inputs: [
+        { name: "x", datatype: "FP32", shape: [1, 3, 48, 192], parameters: { binary_data_size: data.byteLength } },
+      ],
+    });
     const send = (payload: Buffer, length: number) =>
-      worker.fetch("/v2/models/text-orientation/infer", { method: "POST", headers: { "inference-header-content-length": String(length), "content-type": "application/octet-stream" }, body: payload });
-    await expectError(await send(Buffer.concat([Buffer.from(header), Buffer.from(data.buffer)]), header.length), 400, "invalid_element", /element 100/);
+      worker.fetch("/v2/models/text-orientation/infer", {
+        method: "POST",
+        headers: { "inference-header-content-length": String(length), "content-type": "application/octet-stream" },
+        body: payload,
+      });
+    await expectError(
+      await send(Buffer.concat([Buffer.from(header), Buffer.from(data.buffer)]), header.length),
+      400,
+      "invalid_element",
+      /element 100/,
+    );
     data[100] = Number.POSITIVE_INFINITY;
-    await expectError(await send(Buffer.concat([Buffer.from(header), Buffer.from(data.buffer)]), header.length), 400, "invalid_element");
-    await expectError(await send(Buffer.concat([Buffer.from(header), Buffer.from(data.buffer.slice(8))]), header.length), 400, "data_length_mismatch");
+    await expectError(
+      await send(Buffer.concat([Buffer.from(header), Buffer.from(data.buffer)]), header.length),
+      400,
+      "invalid_element",
+    );
+    await expectError(
+      await send(Buffer.concat([Buffer.from(header), Buffer.from(data.buffer.slice(8))]), header.length),
+      400,
+      "data_length_mismatch",
+    );
     await expectError(await send(Buffer.from(header), header.length + 10), 400, "invalid_binary_header");
-    await expectError(await send(Buffer.concat([Buffer.from(header), Buffer.from(data.buffer), Buffer.alloc(4)]), header.length), 400, "data_length_mismatch");
+    await expectError(
+      await send(Buffer.concat([Buffer.from(header), Buffer.from(data.buffer), Buffer.alloc(4)]), header.length),
+      400,
+      "data_length_mismatch",
+    );
   });
 
   it("refuses bodies that are not JSON, of the wrong type, or too large", async () => {
     const send = (body: string, contentType?: string) =>
-      worker.fetch("/v2/models/vad/infer", { method: "POST", headers: contentType ? { "content-type": contentType } : {}, body });
+      worker.fetch("/v2/models/vad/infer", {
+        method: "POST",
+        headers: contentType ? { "content-type": contentType } : {},
+        body,
+      });
     await expectError(await send("{not json", "application/json"), 400, "invalid_json");
     await expectError(await send('{"inputs": [NaN]}', "application/json"), 400, "invalid_json");
     await expectError(await send("inputs=1", "application/x-www-form-urlencoded"), 415, "unsupported_media_type");
     await expectError(await send("x".repeat(70 * 1024), "application/json"), 413, "payload_too_large");
     await expectError(
-      await worker.fetch("/v1/functions/vad", { method: "POST", headers: { "content-type": "text/plain" }, body: "{}" }),
+      await worker.fetch("/v1/functions/vad", {
+        method: "POST",
+        headers: { "content-type": "text/plain" },
+        body: "{}",
+      }),
       415,
       "unsupported_media_type",
     );
   });
 
   it("has no route that serves model bytes", async () => {
-    for (const path of ["/models/silero-vad/5/model.onnx.enc", "/v2/models/vad/model.onnx", "/v2/models/vad/versions/5/model", "/MODELS"]) {
+    for (const path of [
+      "/models/silero-vad/5/model.onnx.enc",
+      "/v2/models/vad/model.onnx",
+      "/v2/models/vad/versions/5/model",
+      "/MODELS",
+    ]) {
       await expectError(await worker.fetch(path), 404, "not_found");
     }
   });

@@ -21,7 +21,11 @@ export async function referenceRun(
   let session = sessions.get(manifest.id);
   if (!session) {
     session = readPlaintext(manifest).then((bytes) =>
-      ortNode.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1, executionMode: "sequential" }),
+      ortNode.InferenceSession.create(bytes, {
+        intraOpNumThreads: 1,
+        interOpNumThreads: 1,
+        executionMode: "sequential",
+      }),
     );
     sessions.set(manifest.id, session);
   }
@@ -52,7 +56,10 @@ export function toneFrame(frame: number, seed = 7): number[] {
   const next = random(seed + frame);
   return Array.from({ length: 512 }, (_, i) => {
     const t = (frame * 512 + i) / 16000;
-    const voice = 0.3 * Math.sin(2 * Math.PI * 180 * t) + 0.15 * Math.sin(2 * Math.PI * 360 * t) + 0.08 * Math.sin(2 * Math.PI * 540 * t);
+    const voice =
+      0.3 * Math.sin(2 * Math.PI * 180 * t) +
+      0.15 * Math.sin(2 * Math.PI * 360 * t) +
+      0.08 * Math.sin(2 * Math.PI * 540 * t);
     return Math.fround(voice + 0.01 * (next() - 0.5));
   });
 }

@@ -2,12 +2,13 @@
  * The real worker in workerd, through Miniflare's Node API: the bundle wrangler built, a local R2
  * bucket seeded by the real model recipe, and the bindings a test chooses.
  */
-import { readFileSync, readdirSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Miniflare } from "miniflare";
 import { inject } from "vitest";
 import { type ArtifactBucket, buildArtifact, readManifests } from "../models/recipe";
 import { generateKeyJwk, importKeyring, type KeyJwk } from "../src/models/keyring";
+import { MODELS_BUCKET } from "../tools/local-state";
 
 const wranglerToml = readFileSync(path.resolve("wrangler.toml"), "utf8");
 const COMPATIBILITY_DATE = /^compatibility_date = "([^"]+)"/m.exec(wranglerToml)?.[1] as string;
@@ -28,6 +29,8 @@ export interface WorkerOptions {
   vars?: Record<string, string>;
   /** Encrypt the models into R2 with this keyring before starting. Default: the worker's. */
   seedWith?: string | false;
+  /** Use wrangler dev's persisted state in this directory (as `--persist-to`) instead of memory. */
+  persistTo?: string;
 }
 
 export function keySet(...jwks: KeyJwk[]): string {
@@ -44,11 +47,14 @@ export async function startWorker(options: WorkerOptions = {}): Promise<TestWork
     modulesRoot: bundle,
     modules: [
       { type: "ESModule", path: path.join(bundle, "index.js") },
-      ...files.filter((f) => f.endsWith(".wasm")).map((f) => ({ type: "CompiledWasm" as const, path: path.join(bundle, f) })),
+      ...files
+        .filter((f) => f.endsWith(".wasm"))
+        .map((f) => ({ type: "CompiledWasm" as const, path: path.join(bundle, f) })),
     ],
     compatibilityDate: COMPATIBILITY_DATE,
     compatibilityFlags: COMPATIBILITY_FLAGS,
-    r2Buckets: ["MODELS"],
+    r2Buckets: { MODELS: MODELS_BUCKET },
+    r2Persist: options.persistTo ? path.join(options.persistTo, "v3", "r2") : false,
     bindings: { ...(modelKeys === undefined ? {} : { MODEL_KEYS: modelKeys }), ...options.vars },
   });
   const url = await mf.ready;
@@ -62,12 +68,16 @@ export async function startWorker(options: WorkerOptions = {}): Promise<TestWork
     const keyring = await importKeyring(seedWith, ["wrapKey", "unwrapKey"]);
     for (const manifest of await readManifests()) await buildArtifact(artifacts, manifest, keyring);
   }
+  let disposed: Promise<void> | undefined;
   return {
     // Real HTTP to workerd's socket, as a client would connect.
     fetch: (p, init) => fetch(new URL(p, url), init),
     models,
     artifacts,
-    dispose: () => mf.dispose(),
+    dispose: () => {
+      disposed ??= mf.dispose();
+      return disposed;
+    },
   };
 }
 

@@ -7,7 +7,8 @@
  *   keygen [--kid KID]     print a new key-encryption key (a JWK) to add to MODEL_KEYS
  *
  * The keyring comes from the MODEL_KEYS environment variable, else from .dev.vars. The bucket is
- * wrangler dev's local one, or with --remote the production bucket through `wrangler r2 object`.
+ * wrangler dev's local one (`--persist-to DIR` as for wrangler dev), or with --remote the production
+ * bucket through `wrangler r2 object`.
  */
 import { execFile } from "node:child_process";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
@@ -20,7 +21,13 @@ import { ensureDevVars, MODELS_BUCKET, openLocalModelsBucket, ROOT, withLock } f
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
-  options: { force: { type: "boolean" }, remote: { type: "boolean" }, to: { type: "string" }, kid: { type: "string" } },
+  options: {
+    force: { type: "boolean" },
+    remote: { type: "boolean" },
+    to: { type: "string" },
+    kid: { type: "string" },
+    "persist-to": { type: "string" },
+  },
 });
 const command = positionals[0];
 
@@ -40,7 +47,7 @@ async function run(command: "build" | "rotate" | "status") {
   const keyring = await importKeyring(secret, ["wrapKey", "unwrapKey"]);
   const { bucket, dispose } = values.remote
     ? { bucket: remoteBucket(), dispose: async () => {} }
-    : await openLocalModelsBucket();
+    : await openLocalModelsBucket(values["persist-to"] ? path.resolve(values["persist-to"]) : undefined);
   try {
     for (const manifest of await readManifests()) {
       const name = `${manifest.id}@${manifest.version}`;

@@ -6,7 +6,8 @@ import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import type { Keyring } from "../models/keyring";
 import type { ModelManifest } from "../models/manifest";
-import { detectCapabilities, type ort, selectExecutionProviders } from "./runtime";
+import { detectCapabilities, parsePreference, selectExecutionProviders } from "./execution-provider";
+import type { ort } from "./runtime";
 import type { LoadedModel, ModelSessions } from "./sessions";
 
 export interface InferenceContext {
@@ -15,14 +16,10 @@ export interface InferenceContext {
 }
 
 export async function acquireModel(c: Context<AppEnv>, deps: InferenceContext, manifest: ModelManifest) {
-  const preference = c.env.EXECUTION_PROVIDER ?? "auto";
   return deps.sessions.acquire(manifest, {
     bucket: c.env.MODELS,
     keyring: () => deps.keyring(c.env.MODEL_KEYS),
-    executionProviders: selectExecutionProviders(
-      preference === "wasm" || preference === "webgpu" ? preference : "auto",
-      detectCapabilities(),
-    ),
+    executionProviders: selectExecutionProviders(parsePreference(c.env.EXECUTION_PROVIDER), detectCapabilities()),
   });
 }
 
@@ -44,7 +41,7 @@ export async function runModel(
         `model-load;desc="${model.loadNumber}"`,
         `model-fetch;dur=${fetchMs.toFixed(2)}`,
         `model-decrypt;dur=${decryptMs.toFixed(2)}`,
-        `session-create;dur=${sessionMs.toFixed(2)}`,
+        `session-create;desc="${model.executionProviders.join(" ")}";dur=${sessionMs.toFixed(2)}`,
       );
     }
     c.header("Server-Timing", timings.join(", "));

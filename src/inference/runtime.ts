@@ -9,33 +9,7 @@
 
 import ortWasmModule from "onnxruntime-web/ort-wasm-simd-threaded.wasm";
 import * as ort from "onnxruntime-web/wasm";
-
-export type ExecutionProvider = "webgpu" | "wasm";
-
-/** What the isolate offers; `navigator.gpu` exists only where the runtime implements WebGPU. */
-export interface RuntimeCapabilities {
-  hasWebGpu: boolean;
-}
-
-export function detectCapabilities(
-  scope: { navigator?: unknown } = globalThis as { navigator?: unknown },
-): RuntimeCapabilities {
-  const nav = scope.navigator as { gpu?: unknown } | undefined;
-  return { hasWebGpu: nav?.gpu !== undefined && nav.gpu !== null };
-}
-
-/**
- * The execution providers to ask ORT for, most preferred first. `auto` picks WebGPU when the
- * runtime has it and keeps WASM as the fallback; `wasm` never touches the GPU.
- */
-export function selectExecutionProviders(
-  preference: "auto" | ExecutionProvider,
-  capabilities: RuntimeCapabilities,
-): ExecutionProvider[] {
-  if (preference === "wasm") return ["wasm"];
-  if (preference === "webgpu" || capabilities.hasWebGpu) return capabilities.hasWebGpu ? ["webgpu", "wasm"] : ["wasm"];
-  return ["wasm"];
-}
+import type { ExecutionProvider } from "./execution-provider";
 
 // The smallest valid wasm header: it only stops ORT from looking for a URL; the real code comes
 // from `ortWasmModule`.

@@ -3,11 +3,12 @@
  * use. Concurrent first requests share one load; a failed load is remembered for a short back-off
  * so a broken artifact is not fetched and decrypted on every request.
  */
-import { BastionError, ModelUnavailable } from "../errors";
+import { BastionError, MODEL_RETRY_AFTER_SECONDS, ModelUnavailable } from "../errors";
 import type { Keyring } from "../models/keyring";
 import { type ModelManifest, modelKey } from "../models/manifest";
 import { loadDecryptedModel } from "../models/store";
-import { createInferenceSession, type ExecutionProvider, type ort } from "./runtime";
+import type { ExecutionProvider } from "./execution-provider";
+import { createInferenceSession, type ort } from "./runtime";
 
 /** Where each millisecond of a cold load went. */
 export interface LoadTimings {
@@ -20,6 +21,8 @@ export interface LoadedModel {
   manifest: ModelManifest;
   session: ort.InferenceSession;
   kid: string;
+  /** What ORT was asked to run it on, most preferred first. */
+  executionProviders: ExecutionProvider[];
   /** Counts loads in this isolate; requests that shared a load see the same number. */
   loadNumber: number;
   timings: LoadTimings;
@@ -45,7 +48,7 @@ export class ModelSessions {
   readonly #entries = new Map<string, Entry>();
   #loads = 0;
 
-  constructor(private readonly failureBackoffMs = 10_000) {}
+  constructor(private readonly failureBackoffMs = MODEL_RETRY_AFTER_SECONDS * 1000) {}
 
   state(manifest: ModelManifest): ModelState {
     return this.#entries.get(modelKey(manifest))?.state ?? "unloaded";
@@ -99,12 +102,13 @@ export class ModelSessions {
       console.error(
         JSON.stringify({ event: "session_create_failed", model: modelKey(manifest), error: String(error) }),
       );
-      throw new ModelUnavailable(`model ${manifest.id}@${manifest.version} could not be started`, 30);
+      throw new ModelUnavailable(`model ${manifest.id}@${manifest.version} could not be started`);
     }
     return {
       manifest,
       session,
       kid: decrypted.kid,
+      executionProviders: source.executionProviders,
       loadNumber,
       timings: {
         fetchMs: decrypted.timings.readMs,

@@ -40,8 +40,8 @@ async function getObject(bucket: R2Bucket, key: string, manifest: ModelManifest)
   try {
     object = await bucket.get(key);
   } catch {
-    throw new ModelUnavailable("model storage could not be read", 5);
+    throw new ModelUnavailable("model storage could not be read");
   }
-  if (!object) throw new ModelUnavailable(`model ${manifest.id}@${manifest.version} is not in storage`, 30);
+  if (!object) throw new ModelUnavailable(`model ${manifest.id}@${manifest.version} is not in storage`);
   return object;
 }
