@@ -3,7 +3,7 @@ import { defineConfig } from "vitest/config";
 // Tests run in Node and drive the real worker in workerd through Miniflare (see test/worker.ts).
 export default defineConfig({
   test: {
-    include: ["src/**/*.test.ts", "test/**/*.test.ts", "tools/**/*.test.ts", "scratch/*.test.ts"],
+    include: ["src/**/*.test.ts", "test/**/*.test.ts", "tools/**/*.test.ts"],
     globalSetup: ["test/global-setup.ts"],
     pool: "forks",
     maxWorkers: 2,

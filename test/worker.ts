@@ -1,37 +1,9 @@
-/**
- * The real worker in workerd, through Miniflare's Node API: the bundle wrangler built, a local R2
- * bucket seeded by the real model recipe, and the bindings a test chooses.
- */
-import { readdirSync, readFileSync } from "node:fs";
-import path from "node:path";
-import { Miniflare } from "miniflare";
+/** The test's view of the local worker: the bundle global-setup built, and fresh keys by default. */
 import { inject } from "vitest";
-import { type ArtifactBucket, buildArtifact, readManifests } from "../models/recipe";
-import { generateKeyJwk, importKeyring, type KeyJwk } from "../src/models/keyring";
-import { MODELS_BUCKET } from "../tools/local-state";
+import { generateKeyJwk, type KeyJwk } from "../src/models/keyring";
+import { type LocalWorker, type LocalWorkerOptions, startLocalWorker } from "../tools/local-worker";
 
-const wranglerToml = readFileSync(path.resolve("wrangler.toml"), "utf8");
-const COMPATIBILITY_DATE = /^compatibility_date = "([^"]+)"/m.exec(wranglerToml)?.[1] as string;
-const COMPATIBILITY_FLAGS = JSON.parse(/^compatibility_flags = (\[.*\])/m.exec(wranglerToml)?.[1] ?? "[]") as string[];
-
-export interface TestWorker {
-  fetch(path: string, init?: RequestInit): Promise<Response>;
-  /** The MODELS bucket, as the worker sees it. */
-  models: Awaited<ReturnType<Miniflare["getR2Bucket"]>>;
-  /** The same bucket in the shape the model recipe and the CLI use. */
-  artifacts: ArtifactBucket;
-  dispose(): Promise<void>;
-}
-
-export interface WorkerOptions {
-  /** The MODEL_KEYS secret; `undefined` leaves it unset. Default: a fresh key set. */
-  modelKeys?: string | undefined;
-  vars?: Record<string, string>;
-  /** Encrypt the models into R2 with this keyring before starting. Default: the worker's. */
-  seedWith?: string | false;
-  /** Use wrangler dev's persisted state in this directory (as `--persist-to`) instead of memory. */
-  persistTo?: string;
-}
+export type TestWorker = LocalWorker;
 
 export function keySet(...jwks: KeyJwk[]): string {
   return JSON.stringify({ keys: jwks });
@@ -39,46 +11,18 @@ export function keySet(...jwks: KeyJwk[]): string {
 
 export const freshKeySet = (kid = "test-key") => keySet(generateKeyJwk(kid));
 
-export async function startWorker(options: WorkerOptions = {}): Promise<TestWorker> {
+/**
+ * Starts the worker. `modelKeys` defaults to a fresh key set (pass `undefined` explicitly to leave
+ * the secret unset); the models are encrypted into R2 with `seedWith`, by default the same keys.
+ */
+export function startWorker(options: Partial<Omit<LocalWorkerOptions, "bundle">> = {}): Promise<TestWorker> {
   const modelKeys = "modelKeys" in options ? options.modelKeys : freshKeySet();
-  const bundle = inject("workerBundle");
-  const files = readdirSync(bundle);
-  const mf = new Miniflare({
-    modulesRoot: bundle,
-    modules: [
-      { type: "ESModule", path: path.join(bundle, "index.js") },
-      ...files
-        .filter((f) => f.endsWith(".wasm"))
-        .map((f) => ({ type: "CompiledWasm" as const, path: path.join(bundle, f) })),
-    ],
-    compatibilityDate: COMPATIBILITY_DATE,
-    compatibilityFlags: COMPATIBILITY_FLAGS,
-    r2Buckets: { MODELS: MODELS_BUCKET },
-    r2Persist: options.persistTo ? path.join(options.persistTo, "v3", "r2") : false,
-    bindings: { ...(modelKeys === undefined ? {} : { MODEL_KEYS: modelKeys }), ...options.vars },
+  return startLocalWorker({
+    ...options,
+    bundle: inject("workerBundle"),
+    modelKeys,
+    seedWith: options.seedWith ?? modelKeys,
   });
-  const url = await mf.ready;
-  const models = await mf.getR2Bucket("MODELS");
-  const artifacts: ArtifactBucket = {
-    get: (key) => models.get(key),
-    put: (key, value, opts) => models.put(key, typeof value === "string" ? value : new Uint8Array(value), opts),
-  };
-  const seedWith = options.seedWith ?? modelKeys;
-  if (seedWith) {
-    const keyring = await importKeyring(seedWith, ["wrapKey", "unwrapKey"]);
-    for (const manifest of await readManifests()) await buildArtifact(artifacts, manifest, keyring);
-  }
-  let disposed: Promise<void> | undefined;
-  return {
-    // Real HTTP to workerd's socket, as a client would connect.
-    fetch: (p, init) => fetch(new URL(p, url), init),
-    models,
-    artifacts,
-    dispose: () => {
-      disposed ??= mf.dispose();
-      return disposed;
-    },
-  };
 }
 
 export function postJson(worker: TestWorker, p: string, body: unknown, headers: Record<string, string> = {}) {

@@ -1,0 +1,95 @@
+/**
+ * The worker as `wrangler deploy` bundles it, run in a local workerd through Miniflare's Node API:
+ * used by the tests and the benchmark. (Miniflare needs the modules listed one by one: ORT's
+ * bundle has a dynamic import that its module walker cannot follow.)
+ */
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import path from "node:path";
+import { Miniflare } from "miniflare";
+import { type ArtifactBucket, buildArtifact, readManifests } from "../models/recipe";
+import { importKeyring } from "../src/models/keyring";
+import { MODELS_BUCKET, ROOT } from "./local-state";
+
+const wranglerToml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
+const COMPATIBILITY_DATE = /^compatibility_date = "([^"]+)"/m.exec(wranglerToml)?.[1] as string;
+const COMPATIBILITY_FLAGS = JSON.parse(/^compatibility_flags = (\[.*\])/m.exec(wranglerToml)?.[1] ?? "[]") as string[];
+
+/** Bundles `entry` (default: wrangler.toml's main) into `outdir`; returns wrangler's size line. */
+export function buildBundle(outdir: string, entry?: string): string {
+  const wrangler = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
+  const output = execFileSync(
+    process.execPath,
+    [wrangler, "deploy", ...(entry ? [entry] : []), "--dry-run", "--outdir", outdir],
+    {
+      cwd: ROOT,
+      stdio: "pipe",
+      env: { ...process.env, WRANGLER_SEND_METRICS: "false" },
+    },
+  ).toString();
+  return /Total Upload: .*/.exec(output)?.[0] ?? "";
+}
+
+export interface LocalWorker {
+  url: URL;
+  fetch(path: string, init?: RequestInit): Promise<Response>;
+  /** The MODELS bucket, as the worker sees it. */
+  models: Awaited<ReturnType<Miniflare["getR2Bucket"]>>;
+  /** The same bucket in the shape the model recipe and the CLI use. */
+  artifacts: ArtifactBucket;
+  dispose(): Promise<void>;
+}
+
+export interface LocalWorkerOptions {
+  bundle: string;
+  /** Entry module inside the bundle. Default index.js. */
+  main?: string;
+  /** The MODEL_KEYS secret; undefined leaves it unset. */
+  modelKeys: string | undefined;
+  vars?: Record<string, string>;
+  /** Encrypt the models into R2 with this keyring before starting (false: leave R2 as it is). */
+  seedWith: string | false | undefined;
+  /** Use wrangler dev's persisted state in this directory (as `--persist-to`) instead of memory. */
+  persistTo?: string;
+}
+
+export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
+  const { bundle } = options;
+  const mf = new Miniflare({
+    modulesRoot: bundle,
+    modules: [
+      { type: "ESModule", path: path.join(bundle, options.main ?? "index.js") },
+      ...readdirSync(bundle)
+        .filter((f) => f.endsWith(".wasm"))
+        .map((f) => ({ type: "CompiledWasm" as const, path: path.join(bundle, f) })),
+    ],
+    compatibilityDate: COMPATIBILITY_DATE,
+    compatibilityFlags: COMPATIBILITY_FLAGS,
+    r2Buckets: { MODELS: MODELS_BUCKET },
+    r2Persist: options.persistTo ? path.join(options.persistTo, "v3", "r2") : false,
+    bindings: { ...(options.modelKeys === undefined ? {} : { MODEL_KEYS: options.modelKeys }), ...options.vars },
+  });
+  const url = await mf.ready;
+  const models = await mf.getR2Bucket("MODELS");
+  const artifacts: ArtifactBucket = {
+    get: (key) => models.get(key),
+    // Miniflare's proxy wants a plain Uint8Array, not a Node Buffer view of a shared pool.
+    put: (key, value, opts) => models.put(key, typeof value === "string" ? value : new Uint8Array(value), opts),
+  };
+  if (options.seedWith) {
+    const keyring = await importKeyring(options.seedWith, ["wrapKey", "unwrapKey"]);
+    for (const manifest of await readManifests()) await buildArtifact(artifacts, manifest, keyring);
+  }
+  let disposed: Promise<void> | undefined;
+  return {
+    url,
+    // Real HTTP to workerd's socket, as a client would connect.
+    fetch: (p, init) => fetch(new URL(p, url), init),
+    models,
+    artifacts,
+    dispose: () => {
+      disposed ??= mf.dispose();
+      return disposed;
+    },
+  };
+}

@@ -1,0 +1,76 @@
+/**
+ * `npm start` as a user runs it, without a terminal: it prepares local secrets and encrypted
+ * models, serves on $PORT, can run twice side by side from one checkout, and stops completely.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { afterAll, describe, expect, it } from "vitest";
+
+const started: ChildProcess[] = [];
+afterAll(() => {
+  for (const child of started) if (child.exitCode === null) child.kill("SIGKILL");
+});
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+function npmStart(port: number): ChildProcess {
+  const child = spawn("npm", ["start"], {
+    env: { ...process.env, PORT: String(port) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  started.push(child);
+  return child;
+}
+
+async function waitUntilReady(port: number, child: ChildProcess, timeoutMs = 90_000): Promise<void> {
+  let output = "";
+  child.stdout?.on("data", (d) => (output += d));
+  child.stderr?.on("data", (d) => (output += d));
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}:\n${output}`);
+    try {
+      const response = await fetch(`http://127.0.0.1:${port}/v2/health/ready`);
+      if (response.status === 200) return;
+    } catch {
+      // not listening yet
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  throw new Error(`npm start did not become ready on ${port}:\n${output}`);
+}
+
+const frame = Array.from({ length: 512 }, (_, i) => 0.3 * Math.sin(i / 4));
+
+describe("npm start", () => {
+  it("serves two instances side by side on their ports, and stops cleanly on SIGTERM", async () => {
+    const ports = [await freePort(), await freePort()];
+    const children = ports.map(npmStart);
+    await Promise.all(ports.map((port, i) => waitUntilReady(port, children[i])));
+    for (const port of ports) {
+      const response = await fetch(`http://127.0.0.1:${port}/v1/functions/vad`, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ audio: frame }),
+      });
+      expect(response.status).toBe(200);
+      expect((await response.json()) as object).toHaveProperty("speechProbability");
+    }
+    for (const child of children) child.kill("SIGTERM");
+    await Promise.all(
+      children.map(
+        (child) => new Promise((resolve) => (child.exitCode !== null ? resolve(0) : child.once("exit", resolve))),
+      ),
+    );
+    // Nothing is left listening: wrangler and workerd went with it.
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    for (const port of ports) await expect(fetch(`http://127.0.0.1:${port}/v2/health/live`)).rejects.toThrow();
+  }, 180_000);
+});
