@@ -13,13 +13,13 @@ import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
 import type { AppEnv } from "./env";
-import { BastionError, type ErrorBody, InvalidInput, NotFound } from "./errors";
+import { BastionError, type ErrorBody, NotFound } from "./errors";
 import type { InferenceFunction } from "./functions/define";
 import { acquireModel, type InferenceContext, runModel } from "./inference/infer";
 import { ModelSessions } from "./inference/sessions";
 import { toOrtFeeds } from "./inference/tensors";
 import { keyringCache } from "./models/keyring";
-import { readInferRequest } from "./oip/request";
+import { readInferRequest, selectOutputs } from "./oip/request";
 import { inferResponse, modelMetadata, SERVER_METADATA } from "./oip/response";
 import { limitBodyToFunction, parseWith, readJson, requireJson } from "./request/body";
 
@@ -103,29 +103,19 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
       const fn = c.var.fn;
       const request = await readInferRequest(c);
       const feeds = toOrtFeeds(fn.model, request.inputs);
-      const specs = fn.model.signature.outputs;
-      const wanted = request.outputs ?? specs.map((spec) => ({ name: spec.name, binary: request.binaryByDefault }));
-      for (const output of wanted) {
-        if (!specs.some((spec) => spec.name === output.name)) {
-          throw new InvalidInput("unknown_output", `model ${fn.name} has no output "${output.name}"`);
-        }
-      }
+      const wanted = selectOutputs(fn.model, request);
       const { outputs } = await runModel(
         c,
         inference,
         fn.model,
         feeds,
-        wanted.map((o) => o.name),
+        wanted.map((o) => o.spec.name),
       );
       const { body, headers } = inferResponse(
         { model_name: fn.name, model_version: fn.model.version, id: request.id },
-        wanted.map((o) => ({
-          spec: specs.find((s) => s.name === o.name) as (typeof specs)[number],
-          tensor: outputs[o.name],
-          binary: o.binary,
-        })),
+        wanted.map((o) => ({ ...o, tensor: outputs[o.spec.name] })),
       );
-      return c.body(body as string, 200, headers);
+      return c.body(body, 200, headers);
     },
   );
 

@@ -7,6 +7,7 @@ import type { Context } from "hono";
 import { z } from "zod";
 import { InvalidInput, UnsupportedMediaType } from "../errors";
 import type { TensorInput } from "../inference/tensors";
+import type { ModelManifest, TensorSpec } from "../models/manifest";
 import { mediaType, parseWith } from "../request/body";
 
 const parameters = z.record(z.string(), z.unknown());
@@ -104,4 +105,15 @@ export async function readInferRequest(c: Context): Promise<InferRequest> {
     outputs: request.outputs?.map((o) => ({ name: o.name, binary: o.parameters?.binary_data ?? binaryByDefault })),
     binaryByDefault,
   };
+}
+
+/** The outputs to return (all, when the request names none), each with whether to send it binary. */
+export function selectOutputs(manifest: ModelManifest, request: InferRequest): { spec: TensorSpec; binary: boolean }[] {
+  const specs = manifest.signature.outputs;
+  if (!request.outputs) return specs.map((spec) => ({ spec, binary: request.binaryByDefault }));
+  return request.outputs.map(({ name, binary }) => {
+    const spec = specs.find((s) => s.name === name);
+    if (!spec) throw new InvalidInput("unknown_output", `model ${manifest.id} has no output "${name}"`);
+    return { spec, binary };
+  });
 }

@@ -34,7 +34,7 @@ export interface InferResponseOutput {
 export function inferResponse(
   head: { model_name: string; model_version: string; id?: string; parameters?: Record<string, unknown> },
   outputs: InferResponseOutput[],
-): { body: string | Uint8Array; headers: Record<string, string> } {
+): { body: string | Uint8Array<ArrayBuffer>; headers: Record<string, string> } {
   const binaries: Uint8Array[] = [];
   const json = {
     ...head,

@@ -1,0 +1,40 @@
+/**
+ * A worker for the benchmark only (never deployed): loads a model through the real path (R2,
+ * envelope decryption, ORT session) and times `iterations` runs inside workerd, where the clock
+ * only ticks in whole milliseconds, so a run's time is the mean over many.
+ */
+import { functions } from "../functions";
+import { createInferenceSession, ort } from "../src/inference/runtime";
+import { importKeyring } from "../src/models/keyring";
+import { loadDecryptedModel } from "../src/models/store";
+import { BENCH_CASES } from "./bench-cases";
+
+interface Env {
+  MODELS: R2Bucket;
+  MODEL_KEYS: string;
+}
+
+const sessions = new Map<string, Promise<ort.InferenceSession>>();
+
+export default {
+  async fetch(request: Request, env: Env): Promise<Response> {
+    const url = new URL(request.url);
+    const id = url.searchParams.get("model") ?? "";
+    const iterations = Number(url.searchParams.get("iterations") ?? "20");
+    const manifest = functions.find((fn) => fn.model.id === id)?.model;
+    const bench = BENCH_CASES.find((c) => c.model === id);
+    if (!manifest || !bench) return new Response("unknown model", { status: 404 });
+    let session = sessions.get(id);
+    if (!session) {
+      session = importKeyring(env.MODEL_KEYS)
+        .then((keyring) => loadDecryptedModel(env.MODELS, manifest, keyring))
+        .then((model) => createInferenceSession(model.plaintext, ["wasm"]));
+      sessions.set(id, session);
+    }
+    const ready = await session;
+    const feeds = Object.fromEntries(bench.inputs().map((t) => [t.name, new ort.Tensor(t.type, t.data, t.dims)]));
+    const started = performance.now();
+    for (let i = 0; i < iterations; i++) await ready.run(feeds);
+    return Response.json({ perRunMs: (performance.now() - started) / iterations });
+  },
+};

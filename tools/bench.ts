@@ -1,0 +1,245 @@
+/**
+ * `npm run bench`: a benchmark, not a test. For each model it measures, on this machine:
+ *   - warm inference in workerd (onnxruntime-web, WASM, one thread) next to onnxruntime-node
+ *     (native, one thread) on the same inputs, and their ratio;
+ *   - the cold first request in a fresh isolate, broken down from the worker's Server-Timing:
+ *     R2 fetch, decryption, ORT session creation, first run;
+ *   - HTTP latency p50/p99 of sequential OIP requests (JSON and binary tensors) to the real worker;
+ * and the size of the deployable bundle. It prints a table and writes tools/bench-results.json.
+ */
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir } from "node:os";
+import path from "node:path";
+import * as ortNode from "onnxruntime-node";
+import { functions } from "../functions";
+import { readPlaintext } from "../models/recipe";
+import { generateKeyJwk } from "../src/models/keyring";
+import { BENCH_CASES, type BenchTensor } from "./bench-cases";
+import { ROOT } from "./local-state";
+import { buildBundle, type LocalWorker, startLocalWorker } from "./local-worker";
+
+const QUICK = process.argv.includes("--quick");
+const WARM_ROUNDS = QUICK ? 5 : 15;
+const COLD_TRIALS = QUICK ? 2 : 5;
+const HTTP_REQUESTS = QUICK ? 30 : 200;
+
+const quantile = (values: number[], q: number) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
+};
+const median = (values: number[]) => quantile(values, 0.5);
+const round = (x: number, digits = 2) => Number(x.toFixed(digits));
+
+function oipJson(inputs: BenchTensor[]) {
+  return JSON.stringify({
+    inputs: inputs.map((t) => ({
+      name: t.name,
+      datatype: t.type === "int64" ? "INT64" : "FP32",
+      shape: t.dims,
+      data: Array.from(t.data, Number),
+    })),
+  });
+}
+
+function oipBinary(inputs: BenchTensor[]): { body: Buffer; headerLength: number } {
+  const header = JSON.stringify({
+    inputs: inputs.map((t) => ({
+      name: t.name,
+      datatype: t.type === "int64" ? "INT64" : "FP32",
+      shape: t.dims,
+      parameters: { binary_data_size: t.data.byteLength },
+    })),
+    parameters: { binary_data_output: true },
+  });
+  const body = Buffer.concat([
+    Buffer.from(header),
+    ...inputs.map((t) => Buffer.from(t.data.buffer, t.data.byteOffset, t.data.byteLength)),
+  ]);
+  return { body, headerLength: Buffer.byteLength(header) };
+}
+
+async function timed(run: () => Promise<Response>): Promise<{ ms: number; response: Response }> {
+  const started = performance.now();
+  const response = await run();
+  await response.arrayBuffer();
+  if (response.status !== 200) throw new Error(`request failed: ${response.status}`);
+  return { ms: performance.now() - started, response };
+}
+
+function serverTiming(header: string | null): Record<string, number> {
+  const entries = (header ?? "").split(",").flatMap((part) => {
+    const match = /^\s*([\w-]+);(?:desc="[^"]*";)?dur=([\d.]+)/.exec(part);
+    return match ? [[match[1], Number(match[2])] as const] : [];
+  });
+  return Object.fromEntries(entries);
+}
+
+async function nodeWarmMedian(model: string, inputs: BenchTensor[]): Promise<number> {
+  const manifest = functions.find((fn) => fn.model.id === model)?.model;
+  if (!manifest) throw new Error(model);
+  const session = await ortNode.InferenceSession.create(await readPlaintext(manifest), {
+    intraOpNumThreads: 1,
+    interOpNumThreads: 1,
+    executionMode: "sequential",
+  });
+  const feeds = Object.fromEntries(inputs.map((t) => [t.name, new ortNode.Tensor(t.type, t.data, t.dims)]));
+  for (let i = 0; i < 5; i++) await session.run(feeds);
+  const samples: number[] = [];
+  const perRound = model === "ppocr-det" ? 5 : 50;
+  for (let round = 0; round < WARM_ROUNDS; round++) {
+    const started = performance.now();
+    for (let i = 0; i < perRound; i++) await session.run(feeds);
+    samples.push((performance.now() - started) / perRound);
+  }
+  await session.release();
+  return median(samples);
+}
+
+async function main() {
+  const scratch = mkdtempSync(path.join(tmpdir(), "bastion-bench-"));
+  const appBundle = path.join(scratch, "app");
+  const benchBundle = path.join(scratch, "bench");
+  const sizeLine = buildBundle(appBundle);
+  buildBundle(benchBundle, "tools/bench-worker.ts");
+  const modelKeys = JSON.stringify({ keys: [generateKeyJwk("bench")] });
+  const results: Record<string, unknown>[] = [];
+  const workers: LocalWorker[] = [];
+  const start = async (bundle: string, main = "index.js", seed = true) => {
+    const worker = await startLocalWorker({
+      bundle,
+      main,
+      modelKeys,
+      seedWith: seed ? modelKeys : false,
+      vars: { SERVER_TIMING: "on" },
+    });
+    workers.push(worker);
+    return worker;
+  };
+  try {
+    const benchWorker = await start(benchBundle, "bench-worker.js");
+    const app = await start(appBundle);
+    for (const bench of BENCH_CASES) {
+      const inputs = bench.inputs();
+      process.stdout.write(`${bench.model}: warm`);
+      const perRound = bench.model === "ppocr-det" ? 5 : 50;
+      await benchWorker.fetch(`/?model=${bench.model}&iterations=5`).then((r) => r.text());
+      const workerd: number[] = [];
+      for (let round = 0; round < WARM_ROUNDS; round++) {
+        const response = await benchWorker.fetch(`/?model=${bench.model}&iterations=${perRound}`);
+        workerd.push(((await response.json()) as { perRunMs: number }).perRunMs);
+      }
+      const node = await nodeWarmMedian(bench.model, inputs);
+
+      process.stdout.write(", cold");
+      const cold: Record<string, number>[] = [];
+      for (let trial = 0; trial < COLD_TRIALS; trial++) {
+        const fresh = await start(appBundle);
+        const { ms, response } = await timed(() =>
+          fresh.fetch(`/v2/models/${bench.fn}/infer`, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: oipJson(inputs),
+          }),
+        );
+        const timing = serverTiming(response.headers.get("server-timing"));
+        cold.push({
+          totalMs: ms,
+          fetchMs: timing["model-fetch"],
+          decryptMs: timing["model-decrypt"],
+          sessionMs: timing["session-create"],
+          firstRunMs: timing.inference,
+        });
+        await fresh.dispose();
+      }
+
+      process.stdout.write(", http\n");
+      const json = oipJson(inputs);
+      const binary = oipBinary(inputs);
+      const sendJson = () =>
+        app.fetch(`/v2/models/${bench.fn}/infer`, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: json,
+        });
+      const sendBinary = () =>
+        app.fetch(`/v2/models/${bench.fn}/infer`, {
+          method: "POST",
+          headers: {
+            "content-type": "application/octet-stream",
+            "inference-header-content-length": String(binary.headerLength),
+          },
+          body: binary.body,
+        });
+      const requests = bench.model === "ppocr-det" ? Math.ceil(HTTP_REQUESTS / 4) : HTTP_REQUESTS;
+      const http: Record<string, number[]> = { json: [], binary: [] };
+      for (const [kind, send] of [
+        ["json", sendJson],
+        ["binary", sendBinary],
+      ] as const) {
+        for (let i = 0; i < 3; i++) await timed(send);
+        for (let i = 0; i < requests; i++) http[kind].push((await timed(send)).ms);
+      }
+
+      const medianOf = (key: string) => round(median(cold.map((c) => c[key])), 1);
+      results.push({
+        model: bench.model,
+        function: bench.fn,
+        input: bench.label,
+        warmInferenceMs: {
+          workerd: round(median(workerd), 3),
+          onnxruntimeNode: round(node, 3),
+          ratio: round(median(workerd) / node, 2),
+        },
+        coldFirstRequestMs: {
+          total: medianOf("totalMs"),
+          r2Fetch: medianOf("fetchMs"),
+          decrypt: medianOf("decryptMs"),
+          sessionCreate: medianOf("sessionMs"),
+          firstRun: medianOf("firstRunMs"),
+          trials: COLD_TRIALS,
+        },
+        httpSequentialMs: Object.fromEntries(
+          Object.entries(http).map(([kind, samples]) => [
+            kind,
+            { p50: round(median(samples)), p99: round(quantile(samples, 0.99)), requests: samples.length },
+          ]),
+        ),
+      });
+    }
+  } finally {
+    await Promise.all(workers.map((w) => w.dispose()));
+    rmSync(scratch, { recursive: true, force: true });
+  }
+
+  const report = {
+    date: new Date().toISOString(),
+    machine: { cpus: cpus().length, cpu: cpus()[0]?.model, node: process.version },
+    bundle: sizeLine,
+    quick: QUICK,
+    models: results,
+  };
+  if (!QUICK) writeFileSync(path.join(ROOT, "tools", "bench-results.json"), `${JSON.stringify(report, null, 2)}\n`);
+  console.log(`\nbundle: ${sizeLine}`);
+  console.table(
+    results.map((r) => {
+      const warm = r.warmInferenceMs as Record<string, number>;
+      const cold = r.coldFirstRequestMs as Record<string, number>;
+      const http = r.httpSequentialMs as Record<string, Record<string, number>>;
+      return {
+        model: r.model,
+        "warm workerd ms": warm.workerd,
+        "warm node ms": warm.onnxruntimeNode,
+        ratio: warm.ratio,
+        "cold total": cold.total,
+        "r2 fetch": cold.r2Fetch,
+        decrypt: cold.decrypt,
+        "session create": cold.sessionCreate,
+        "first run": cold.firstRun,
+        "http json p50/p99": `${http.json.p50} / ${http.json.p99}`,
+        "http binary p50/p99": `${http.binary.p50} / ${http.binary.p99}`,
+      };
+    }),
+  );
+}
+
+await main();
