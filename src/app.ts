@@ -1,8 +1,8 @@
 /**
  * The Bastion worker: every route, and the path a request takes through it, top to bottom.
  *
- *   request id -> security headers -> [auth] -> resolve function -> [rate limit]
- *     -> read and validate input -> inference -> response            ([audit] on every outcome)
+ *   request id -> security headers -> authenticate -> resolve function -> authorize
+ *     -> [rate limit] -> read and validate input -> inference -> response    ([audit] on every outcome)
  *
  * Steps in brackets belong to later issues and slot in where they are named below.
  */
@@ -12,6 +12,9 @@ import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
+import { authenticate, requireScope, verifierCache } from "./auth/middleware";
+import { holdsAny, invokeScopes, readScopes } from "./auth/scopes";
+import type { Principal } from "./auth/types";
 import type { AppEnv } from "./env";
 import { BastionError, type ErrorBody, NotFound } from "./errors";
 import type { InferenceFunction } from "./functions/define";
@@ -32,6 +35,7 @@ export interface AppOptions {
 export function createApp({ functions, sessions = new ModelSessions() }: AppOptions) {
   const byName = new Map(functions.map((fn) => [fn.name, fn]));
   const inference: InferenceContext = { sessions, keyring: keyringCache() };
+  const verifier = verifierCache();
   const app = new Hono<AppEnv>();
 
   app.use(requestId({ limitLength: 128 }));
@@ -43,18 +47,21 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   app.onError(errorResponse);
   app.notFound((c) => errorResponse(new NotFound("not_found", `no route ${c.req.method} ${c.req.path}`), c));
 
-  // Public: liveness and readiness for load balancers and the OIP server metadata.
-  app.get("/v2", (c) => c.json(SERVER_METADATA));
+  // Public: liveness, and readiness (model keyring and token verification configured).
   app.get("/v2/health/live", (c) => c.json({ live: true }));
   app.get("/v2/health/ready", async (c) => {
     const ready = await inference.keyring(c.env.MODEL_KEYS).then(
-      () => c.env.MODELS !== undefined,
+      () => c.env.MODELS !== undefined && configured(() => verifier(c.env)),
       () => false,
     );
     return c.json({ ready }, ready ? 200 : 503);
   });
 
-  // [auth] Everything below needs a verified token (issue 3).
+  // Everything registered below, and every unknown path, needs a verified token.
+  app.use(authenticate(verifier));
+
+  app.get("/v2", (c) => c.json(SERVER_METADATA));
+  app.get("/v1/principal", (c) => c.json(describePrincipal(c.var.principal)));
 
   const resolveFunction = createMiddleware<AppEnv>(async (c, next) => {
     const fn = byName.get(c.req.param("name") ?? "");
@@ -64,13 +71,17 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
       throw new NotFound("model_version_not_found", `${fn.name} serves version ${fn.model.version}, not ${version}`);
     }
     c.set("fn", fn);
-    // [rate limit] per principal and function (issue 4).
     await next();
   });
+  const mayInvoke = requireScope((c) => invokeScopes(c.var.fn));
+  const mayRead = requireScope((c) => readScopes(c.var.fn));
+  // [rate limit] per principal and function (issue 4) goes after authorization.
 
-  app.get("/v1/functions", (c) => c.json({ functions: functions.map(describeFunction) }));
+  app.get("/v1/functions", (c) =>
+    c.json({ functions: functions.filter((fn) => holdsAny(c.var.principal, readScopes(fn))).map(describeFunction) }),
+  );
 
-  app.post("/v1/functions/:name", resolveFunction, limitBodyToFunction, async (c) => {
+  app.post("/v1/functions/:name", resolveFunction, mayInvoke, limitBodyToFunction, async (c) => {
     const fn = c.var.fn;
     requireJson(c);
     const input = parseWith(fn.input, await readJson(c), "invalid_input");
@@ -81,12 +92,13 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
 
   const model = ["/v2/models/:name", "/v2/models/:name/versions/:version"];
 
-  app.on("GET", model, resolveFunction, (c) => c.json(modelMetadata(c.var.fn.name, c.var.fn.model)));
+  app.on("GET", model, resolveFunction, mayRead, (c) => c.json(modelMetadata(c.var.fn.name, c.var.fn.model)));
 
   app.on(
     "GET",
     model.map((path) => `${path}/ready`),
     resolveFunction,
+    mayRead,
     async (c) => {
       // Readiness loads the model, so a probe also warms the isolate.
       await acquireModel(c, inference, c.var.fn.model);
@@ -98,6 +110,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     "POST",
     model.map((path) => `${path}/infer`),
     resolveFunction,
+    mayInvoke,
     limitBodyToFunction,
     async (c) => {
       const fn = c.var.fn;
@@ -120,6 +133,20 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   );
 
   return app;
+}
+
+function configured(check: () => unknown): boolean {
+  try {
+    check();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** The caller as Bastion sees them (`GET /v1/principal`), to debug a token's claims. */
+function describePrincipal(principal: Principal) {
+  return { ...principal, scopes: [...principal.scopes].sort() };
 }
 
 /** What `GET /v1/functions` tells a client about a function. */
@@ -147,7 +174,7 @@ function errorResponse(error: unknown, c: Context<AppEnv>): Response {
     failure = new BastionError(500, "internal_error", "internal error");
   }
   const body: ErrorBody = { error: failure.message, code: failure.code, request_id: requestId };
-  if (failure.retryAfter !== undefined) c.header("Retry-After", String(failure.retryAfter));
+  for (const [name, value] of Object.entries(failure.headers)) c.header(name, value);
   return c.json(body, failure.status);
 }
 

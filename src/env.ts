@@ -1,8 +1,10 @@
 /** The worker's bindings (wrangler.toml, secrets) and the typed variables requests carry. */
 import type { RequestIdVariables } from "hono/request-id";
+import type { AuthSettings } from "./auth/config";
+import type { Principal } from "./auth/types";
 import type { InferenceFunction } from "./functions/define";
 
-export interface Bindings {
+export interface Bindings extends AuthSettings {
   /** Encrypted model artifacts and their envelopes. */
   MODELS: R2Bucket;
   /** Secret: the model keyring, a JWK set of AES-KW keys (see src/models/keyring.ts). */
@@ -14,9 +16,25 @@ export interface Bindings {
 }
 
 /** Settings `npm start` lets environment variables of the same name override. */
-export const LOCAL_OVERRIDABLE_SETTINGS = ["MODEL_KEYS", "EXECUTION_PROVIDER", "SERVER_TIMING"] as const;
+export const LOCAL_OVERRIDABLE_SETTINGS = [
+  "MODEL_KEYS",
+  "EXECUTION_PROVIDER",
+  "SERVER_TIMING",
+  "JWT_ISSUER",
+  "JWT_AUDIENCE",
+  "JWT_JWKS_URL",
+  "JWT_JWKS",
+  "JWT_ALGORITHMS",
+  "JWT_CLOCK_TOLERANCE",
+  "JWT_HMAC_SECRET",
+  "JWT_JWKS_COOLDOWN",
+  "JWT_JWKS_MAX_AGE",
+  "JWT_TIER_CLAIM",
+] as const;
 
 export interface Variables extends RequestIdVariables {
+  /** The verified caller, on every route behind `authenticate`. */
+  principal: Principal;
   /** The function a request addresses, once resolved from the URL. */
   fn: InferenceFunction;
 }

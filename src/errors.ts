@@ -10,8 +10,8 @@ export class BastionError extends Error {
     readonly status: ContentfulStatusCode,
     readonly code: string,
     message: string,
-    /** Seconds after which retrying may succeed (sent as `Retry-After`). */
-    readonly retryAfter?: number,
+    /** Response headers the error needs, such as `Retry-After` or `WWW-Authenticate`. */
+    readonly headers: Record<string, string> = {},
   ) {
     super(message);
     this.name = new.target.name;
@@ -51,25 +51,26 @@ export class UnsupportedMediaType extends BastionError {
  * tell clients to wait as long (`Retry-After`).
  */
 export const MODEL_RETRY_AFTER_SECONDS = 10;
+const retryAfterModel = { "Retry-After": String(MODEL_RETRY_AFTER_SECONDS) };
 
 /** 503: the model's key-encryption key is missing or cannot open the model's data key. */
 export class ModelKeyUnavailable extends BastionError {
-  constructor(message: string, retryAfter = MODEL_RETRY_AFTER_SECONDS) {
-    super(503, "model_key_unavailable", message, retryAfter);
+  constructor(message: string) {
+    super(503, "model_key_unavailable", message, retryAfterModel);
   }
 }
 
 /** 503: the stored artifact failed authentication or its digest differs from the manifest. */
 export class ModelIntegrityFailed extends BastionError {
-  constructor(message: string, retryAfter = MODEL_RETRY_AFTER_SECONDS) {
-    super(503, "model_integrity_failed", message, retryAfter);
+  constructor(message: string) {
+    super(503, "model_integrity_failed", message, retryAfterModel);
   }
 }
 
 /** 503: the artifact is missing from storage or could not be read or started. */
 export class ModelUnavailable extends BastionError {
-  constructor(message: string, retryAfter = MODEL_RETRY_AFTER_SECONDS) {
-    super(503, "model_unavailable", message, retryAfter);
+  constructor(message: string) {
+    super(503, "model_unavailable", message, retryAfterModel);
   }
 }
 
@@ -78,4 +79,39 @@ export interface ErrorBody {
   error: string;
   code: string;
   request_id?: string;
+}
+
+/**
+ * 401 (RFC 6750): no usable bearer token. The description says what kind of problem it was,
+ * never the token's content or the verifier's internals.
+ */
+export class InvalidToken extends BastionError {
+  constructor(description: string) {
+    super(401, "invalid_token", description, {
+      "WWW-Authenticate": `Bearer realm="bastion", error="invalid_token", error_description="${description}"`,
+    });
+  }
+}
+
+/** 403 (RFC 6750): a valid token without the scope the resource needs. */
+export class InsufficientScope extends BastionError {
+  constructor(readonly scope: string) {
+    super(403, "insufficient_scope", `the token lacks the scope "${scope}"`, {
+      "WWW-Authenticate": `Bearer realm="bastion", error="insufficient_scope", scope="${scope}"`,
+    });
+  }
+}
+
+/** 503: tokens cannot be verified now (no trusted keys could be had); nothing is let through. */
+export class AuthUnavailable extends BastionError {
+  constructor(message: string) {
+    super(503, "auth_unavailable", message, { "Retry-After": "5" });
+  }
+}
+
+/** 503: token verification is not configured correctly; protected routes stay closed. */
+export class AuthNotConfigured extends BastionError {
+  constructor(message: string) {
+    super(503, "auth_not_configured", message);
+  }
 }

@@ -1,9 +1,17 @@
-/** The test's view of the local worker: the bundle global-setup built, and fresh keys by default. */
+/**
+ * The test's view of the local worker: the bundle global-setup built, fresh model keys, a trusted
+ * token issuer, and a `fetch` that calls as a caller holding every scope unless the request
+ * brings its own Authorization header (or `anonymous` is set).
+ */
 import { inject } from "vitest";
 import { generateKeyJwk, type KeyJwk } from "../src/models/keyring";
 import { type LocalWorker, type LocalWorkerOptions, startLocalWorker } from "../tools/local-worker";
+import { authVars, makeKey, sign, type TestKey } from "./tokens";
 
-export type TestWorker = LocalWorker;
+export interface TestWorker extends LocalWorker {
+  /** Without any Authorization header. */
+  anonymous(path: string, init?: RequestInit): Promise<Response>;
+}
 
 export function keySet(...jwks: KeyJwk[]): string {
   return JSON.stringify({ keys: jwks });
@@ -11,18 +19,41 @@ export function keySet(...jwks: KeyJwk[]): string {
 
 export const freshKeySet = (kid = "test-key") => keySet(generateKeyJwk(kid));
 
+let issuerKey: Promise<TestKey> | undefined;
+/** The key the default test issuer signs with (one per test file). */
+export function testIssuerKey(): Promise<TestKey> {
+  issuerKey ??= makeKey("ES256");
+  return issuerKey;
+}
+
+export async function tokenWithScopes(scope: string, claims: Record<string, unknown> = {}): Promise<string> {
+  return sign(await testIssuerKey(), { claims: { scope, ...claims } });
+}
+
 /**
  * Starts the worker. `modelKeys` defaults to a fresh key set (pass `undefined` explicitly to leave
  * the secret unset); the models are encrypted into R2 with `seedWith`, by default the same keys.
+ * Token verification trusts the test issuer unless `vars` say otherwise.
  */
-export function startWorker(options: Partial<Omit<LocalWorkerOptions, "bundle">> = {}): Promise<TestWorker> {
+export async function startWorker(options: Partial<Omit<LocalWorkerOptions, "bundle">> = {}): Promise<TestWorker> {
   const modelKeys = "modelKeys" in options ? options.modelKeys : freshKeySet();
-  return startLocalWorker({
+  const worker = await startLocalWorker({
     ...options,
     bundle: inject("workerBundle"),
     modelKeys,
     seedWith: options.seedWith ?? modelKeys,
+    vars: { ...authVars([await testIssuerKey()]), ...options.vars },
   });
+  const everything = await tokenWithScopes("infer:* models:read");
+  return {
+    ...worker,
+    fetch: (path, init = {}) => {
+      const headers = new Headers(init.headers);
+      if (!headers.has("authorization")) headers.set("authorization", `Bearer ${everything}`);
+      return worker.fetch(path, { ...init, headers });
+    },
+    anonymous: (path, init) => worker.fetch(path, init),
+  };
 }
 
 export function postJson(worker: TestWorker, p: string, body: unknown, headers: Record<string, string> = {}) {

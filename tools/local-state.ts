@@ -3,10 +3,11 @@
  * (local secrets, generated on first run) and wrangler dev's persisted R2, opened here through
  * Miniflare at the same path so that what the tools write is what `wrangler dev` reads.
  */
-import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseEnv } from "node:util";
+import { exportJWK, generateKeyPair } from "jose";
 import { Miniflare } from "miniflare";
 import type { ArtifactBucket } from "../models/recipe";
 import { generateKeyJwk } from "../src/models/keyring";
@@ -18,19 +19,51 @@ export const PERSIST_ROOT = path.join(ROOT, ".wrangler", "state");
 /** Must equal `bucket_name` of the MODELS binding in wrangler.toml. */
 export const MODELS_BUCKET = "bastion-models";
 
-/** Reads `.dev.vars`, creating it with fresh local secrets when it does not exist. */
-export function ensureDevVars(): Record<string, string> {
-  if (!existsSync(DEV_VARS)) {
-    const keyring = JSON.stringify({ keys: [generateKeyJwk(`local-${new Date().toISOString().slice(0, 10)}`)] });
-    const lines = [
-      "# Local secrets for `npm start`, generated on first run. Never commit this file.",
-      "# In production set each with `wrangler secret put NAME`.",
-      `MODEL_KEYS='${keyring}'`,
-      "",
-    ];
-    writeFileSync(DEV_VARS, lines.join("\n"), { mode: 0o600, flag: "wx" });
+/** The local token-signing key pair (private JWK) for `npm run token`; git-ignored. */
+export const DEV_TOKEN_KEY = path.join(ROOT, ".dev.token-key.json");
+export const LOCAL_ISSUER = "bastion-local";
+export const LOCAL_AUDIENCE = "bastion";
+
+/**
+ * Reads `.dev.vars`, first adding what a fresh checkout lacks: a model keyring, and a local token
+ * issuer whose public key the worker trusts (its private key goes to `.dev.token-key.json`).
+ */
+export async function ensureDevVars(): Promise<Record<string, string>> {
+  const vars = readDevVars();
+  const additions: Record<string, string> = {};
+  if (!vars.MODEL_KEYS) {
+    additions.MODEL_KEYS = JSON.stringify({ keys: [generateKeyJwk(`local-${new Date().toISOString().slice(0, 10)}`)] });
+  }
+  if (!existsSync(DEV_TOKEN_KEY) || !vars.JWT_JWKS) {
+    const { privateKey, publicKey } = await generateKeyPair("ES256", { extractable: true });
+    const kid = `local-${Date.now().toString(36)}`;
+    const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: "ES256", use: "sig" };
+    writeFileSync(DEV_TOKEN_KEY, `${JSON.stringify(privateJwk)}\n`, { mode: 0o600 });
+    additions.JWT_JWKS = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid, alg: "ES256", use: "sig" }] });
+  }
+  if (!vars.JWT_ISSUER) additions.JWT_ISSUER = LOCAL_ISSUER;
+  if (!vars.JWT_AUDIENCE) additions.JWT_AUDIENCE = LOCAL_AUDIENCE;
+  if (Object.keys(additions).length > 0) {
+    writeDotenv(DEV_VARS, { ...vars, ...additions }, [
+      "# Local settings and secrets for `npm start`, generated on first run. Never commit this file.",
+      "# In production: secrets with `wrangler secret put NAME`, the rest in wrangler.toml [vars].",
+    ]);
   }
   return readDevVars();
+}
+
+/**
+ * Writes a dotenv file readable only by its owner. Values are single-quoted so JSON stays literal;
+ * a value therefore cannot hold a single quote or a newline.
+ */
+export function writeDotenv(file: string, vars: Record<string, string>, comments: string[]) {
+  const lines = Object.entries(vars).map(([name, value]) => {
+    if (value.includes("'") || value.includes("\n"))
+      throw new Error(`setting ${name} must not contain a single quote or newline`);
+    return `${name}='${value}'`;
+  });
+  writeFileSync(file, [...comments, ...lines, ""].join("\n"), { mode: 0o600 });
+  chmodSync(file, 0o600);
 }
 
 export function readDevVars(): Record<string, string> {

@@ -43,7 +43,7 @@ if (command === "keygen") {
 }
 
 async function run(command: "build" | "rotate" | "status") {
-  const secret = process.env.MODEL_KEYS ?? (values.remote ? undefined : ensureDevVars().MODEL_KEYS);
+  const secret = process.env.MODEL_KEYS ?? (values.remote ? undefined : (await ensureDevVars()).MODEL_KEYS);
   const keyring = await importKeyring(secret, ["wrapKey", "unwrapKey"]);
   const { bucket, dispose } = values.remote
     ? { bucket: remoteBucket(), dispose: async () => {} }

@@ -2,8 +2,9 @@
  * `npm start` as a user runs it, without a terminal: it prepares local secrets and encrypted
  * models, serves on $PORT, can run twice side by side from one checkout, and stops completely.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { createServer } from "node:net";
+import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 
 const started: ChildProcess[] = [];
@@ -49,19 +50,31 @@ async function waitUntilReady(port: number, child: ChildProcess, timeoutMs = 90_
 
 const frame = Array.from({ length: 512 }, (_, i) => 0.3 * Math.sin(i / 4));
 
+/** `npm run token`, as the README tells a user; the token is its last line. */
+async function npmToken(...args: string[]): Promise<string> {
+  const { stdout } = await promisify(execFile)("npm", ["run", "-s", "token", "--", ...args]);
+  return stdout.trim().split("\n").at(-1) as string;
+}
+
 describe("npm start", () => {
-  it("serves two instances side by side on their ports, and stops cleanly on SIGTERM", async () => {
+  it("serves two instances side by side on their ports to local tokens, and stops cleanly on SIGTERM", async () => {
     const ports = [await freePort(), await freePort()];
     const children = ports.map(npmStart);
     await Promise.all(ports.map((port, i) => waitUntilReady(port, children[i])));
-    for (const port of ports) {
-      const response = await fetch(`http://127.0.0.1:${port}/v1/functions/vad`, {
+    const token = await npmToken("--sub", "alice", "--scope", "infer:vad");
+    const otherScope = await npmToken("--sub", "bob", "--scope", "infer:text-detect");
+    const call = (port: number, authorization?: string) =>
+      fetch(`http://127.0.0.1:${port}/v1/functions/vad`, {
         method: "POST",
-        headers: { "content-type": "application/json" },
+        headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}) },
         body: JSON.stringify({ audio: frame }),
       });
+    for (const port of ports) {
+      const response = await call(port, `Bearer ${token}`);
       expect(response.status).toBe(200);
       expect((await response.json()) as object).toHaveProperty("speechProbability");
+      expect((await call(port)).status).toBe(401);
+      expect((await call(port, `Bearer ${otherScope}`)).status).toBe(403);
     }
     for (const child of children) child.kill("SIGTERM");
     await Promise.all(

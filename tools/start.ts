@@ -11,20 +11,20 @@
  * process gets its own merged settings file.
  */
 import { spawn } from "node:child_process";
-import { chmodSync, rmSync, writeFileSync } from "node:fs";
+import { rmSync } from "node:fs";
 import { createServer } from "node:net";
 import path from "node:path";
 import { buildArtifact, readManifests } from "../models/recipe";
 import { LOCAL_OVERRIDABLE_SETTINGS } from "../src/env";
 import { importKeyring } from "../src/models/keyring";
-import { ensureDevVars, openLocalModelsBucket, ROOT, withLock } from "./local-state";
+import { ensureDevVars, openLocalModelsBucket, ROOT, withLock, writeDotenv } from "./local-state";
 
 const port = Number(process.env.PORT ?? 8787);
 if (!Number.isInteger(port) || port <= 0 || port > 65535)
   throw new Error(`PORT must be a TCP port, not ${process.env.PORT}`);
 
 const settings = await withLock("models", async () => {
-  const devVars = ensureDevVars();
+  const devVars = await ensureDevVars();
   const merged: Record<string, string> = { ...devVars };
   for (const name of LOCAL_OVERRIDABLE_SETTINGS) {
     const value = process.env[name];
@@ -44,16 +44,9 @@ const settings = await withLock("models", async () => {
 });
 
 const envFile = path.join(ROOT, ".wrangler", `start-${port}.vars`);
-writeFileSync(
-  envFile,
-  Object.entries(settings)
-    .map(([name, value]) => `${name}=${quoteForDotenv(name, value)}`)
-    .join("\n"),
-  {
-    mode: 0o600,
-  },
-);
-chmodSync(envFile, 0o600);
+writeDotenv(envFile, settings, [
+  "# Settings for one `npm start` (.dev.vars with environment overrides); removed on exit.",
+]);
 
 const wrangler = spawn(
   process.execPath,
@@ -95,13 +88,6 @@ process.on("exit", () => {
   rmSync(envFile, { force: true });
 });
 wrangler.on("exit", (code) => process.exit(code ?? 0));
-
-/** Single quotes keep a dotenv value literal (JSON included); such a value cannot hold one itself. */
-function quoteForDotenv(name: string, value: string): string {
-  if (value.includes("'") || value.includes("\n"))
-    throw new Error(`setting ${name} must not contain a single quote or newline`);
-  return `'${value}'`;
-}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {

@@ -1,0 +1,32 @@
+/**
+ * Scopes from `scope` (space-separated, RFC 8693/9068) or `scp` (an array, or a string as Entra ID
+ * sends it), and what they allow: a function's own scope (default `infer:<name>`) or `infer:*`
+ * to call it; those or `models:read` to read its model's metadata.
+ */
+import type { InferenceFunction } from "../functions/define";
+import type { Principal } from "./types";
+
+export const ALL_FUNCTIONS_SCOPE = "infer:*";
+export const MODELS_READ_SCOPE = "models:read";
+
+export function scopesFrom(claims: Record<string, unknown>): Set<string> {
+  const scopes = new Set<string>();
+  for (const claim of [claims.scope, claims.scp]) {
+    const values = typeof claim === "string" ? claim.split(" ") : Array.isArray(claim) ? claim : [];
+    for (const value of values) if (typeof value === "string" && value) scopes.add(value);
+  }
+  return scopes;
+}
+
+/** The scopes that let a caller invoke `fn`; the first is the one a 403 names. */
+export function invokeScopes(fn: InferenceFunction): string[] {
+  return [fn.scope, ALL_FUNCTIONS_SCOPE];
+}
+
+export function readScopes(fn: InferenceFunction): string[] {
+  return [fn.scope, ALL_FUNCTIONS_SCOPE, MODELS_READ_SCOPE];
+}
+
+export function holdsAny(principal: Principal, scopes: string[]): boolean {
+  return scopes.some((scope) => principal.scopes.has(scope));
+}
