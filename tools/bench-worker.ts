@@ -1,9 +1,12 @@
 /**
  * A worker for the benchmark only (never deployed): loads a model through the real path (R2,
- * envelope decryption, ORT session) and times `iterations` runs inside workerd, where the clock
- * only ticks in whole milliseconds, so a run's time is the mean over many.
+ * envelope decryption, ORT session) and times `iterations` runs inside workerd, and times token
+ * verification. The clock there ticks in whole milliseconds, so a run's time is a mean over many.
  */
 import { functions } from "../functions";
+import { type AuthSettings, parseAuthConfig } from "../src/auth/config";
+import { createKeyResolver } from "../src/auth/keys";
+import { verifyAccessToken } from "../src/auth/verify";
 import { createInferenceSession, ort } from "../src/inference/runtime";
 import { importKeyring } from "../src/models/keyring";
 import { loadDecryptedModel } from "../src/models/store";
@@ -19,6 +22,7 @@ const sessions = new Map<string, Promise<ort.InferenceSession>>();
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
+    if (url.pathname === "/verify") return verifyLoop(request);
     const id = url.searchParams.get("model") ?? "";
     const iterations = Number(url.searchParams.get("iterations") ?? "20");
     const manifest = functions.find((fn) => fn.model.id === id)?.model;
@@ -38,3 +42,21 @@ export default {
     return Response.json({ perRunMs: (performance.now() - started) / iterations });
   },
 };
+
+/**
+ * Times token verification with a warm key cache: `{settings, token, iterations}` in, the mean
+ * time of one `verifyAccessToken` out.
+ */
+async function verifyLoop(request: Request): Promise<Response> {
+  const { settings, token, iterations } = (await request.json()) as {
+    settings: AuthSettings;
+    token: string;
+    iterations: number;
+  };
+  const config = parseAuthConfig(settings);
+  const keys = createKeyResolver(config);
+  await verifyAccessToken(token, config, keys);
+  const started = performance.now();
+  for (let i = 0; i < iterations; i++) await verifyAccessToken(token, config, keys);
+  return Response.json({ perVerifyMs: (performance.now() - started) / iterations });
+}

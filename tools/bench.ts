@@ -5,7 +5,9 @@
  *   - the cold first request in a fresh isolate, broken down from the worker's Server-Timing:
  *     R2 fetch, decryption, ORT session creation, first run;
  *   - HTTP latency p50/p99 of sequential OIP requests (JSON and binary tensors) to the real worker;
- * and the size of the deployable bundle. It prints a table and writes tools/bench-results.json.
+ *   - token verification with a warm key cache, per algorithm, inside workerd, and the HTTP
+ *     latency of a trivial authenticated route next to a public one;
+ * and the size of the deployable bundle. It prints tables and writes tools/bench-results.json.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir } from "node:os";
@@ -14,6 +16,7 @@ import * as ortNode from "onnxruntime-node";
 import { functions } from "../functions";
 import { readPlaintext } from "../models/recipe";
 import { generateKeyJwk } from "../src/models/keyring";
+import { authVars, makeKey, sign } from "../test/tokens";
 import { BENCH_CASES, type BenchTensor } from "./bench-cases";
 import { ROOT } from "./local-state";
 import { buildBundle, type LocalWorker, startLocalWorker } from "./local-worker";
@@ -61,8 +64,9 @@ function oipBinary(inputs: BenchTensor[]): { body: Buffer; headerLength: number 
 async function timed(run: () => Promise<Response>): Promise<{ ms: number; response: Response }> {
   const started = performance.now();
   const response = await run();
-  await response.arrayBuffer();
-  if (response.status !== 200) throw new Error(`request failed: ${response.status}`);
+  const body = await response.arrayBuffer();
+  if (response.status !== 200)
+    throw new Error(`request failed: ${response.status} ${Buffer.from(body).toString().slice(0, 200)}`);
   return { ms: performance.now() - started, response };
 }
 
@@ -102,7 +106,10 @@ async function main() {
   const sizeLine = buildBundle(appBundle);
   buildBundle(benchBundle, "tools/bench-worker.ts");
   const modelKeys = JSON.stringify({ keys: [generateKeyJwk("bench")] });
+  const tokenKeys = await Promise.all(["ES256", "RS256", "PS256", "EdDSA"].map((alg) => makeKey(alg)));
+  const auth = authVars(tokenKeys);
   const results: Record<string, unknown>[] = [];
+  const authResults: Record<string, unknown> = {};
   const workers: LocalWorker[] = [];
   const start = async (bundle: string, main = "index.js", seed = true) => {
     const worker = await startLocalWorker({
@@ -110,7 +117,7 @@ async function main() {
       main,
       modelKeys,
       seedWith: seed ? modelKeys : false,
-      vars: { SERVER_TIMING: "on" },
+      vars: { SERVER_TIMING: "on", ...auth },
     });
     workers.push(worker);
     return worker;
@@ -118,6 +125,33 @@ async function main() {
   try {
     const benchWorker = await start(benchBundle, "bench-worker.js");
     const app = await start(appBundle);
+    const authorization = `Bearer ${await sign(tokenKeys[0], { claims: { scope: "infer:*" }, expiresIn: 3600 })}`;
+
+    process.stdout.write("auth: verify");
+    for (const key of tokenKeys) {
+      const token = await sign(key, { claims: { scope: "infer:*" }, expiresIn: 3600 });
+      const samples: number[] = [];
+      for (let round = 0; round < WARM_ROUNDS; round++) {
+        const response = await benchWorker.fetch("/verify", {
+          method: "POST",
+          body: JSON.stringify({ settings: auth, token, iterations: 500 }),
+        });
+        samples.push(((await response.json()) as { perVerifyMs: number }).perVerifyMs);
+      }
+      authResults[key.alg] = { verifyMedianMs: round(median(samples), 4) };
+    }
+    process.stdout.write(", http\n");
+    const trivial: Record<string, number[]> = { public: [], authenticated: [] };
+    for (let i = 0; i < HTTP_REQUESTS; i++) {
+      trivial.public.push((await timed(() => app.fetch("/v2/health/live"))).ms);
+      trivial.authenticated.push((await timed(() => app.fetch("/v1/principal", { headers: { authorization } }))).ms);
+    }
+    authResults.http = Object.fromEntries(
+      Object.entries(trivial).map(([kind, samples]) => [
+        kind,
+        { p50: round(median(samples), 3), p99: round(quantile(samples, 0.99), 3) },
+      ]),
+    );
     for (const bench of BENCH_CASES) {
       const inputs = bench.inputs();
       process.stdout.write(`${bench.model}: warm`);
@@ -137,7 +171,7 @@ async function main() {
         const { ms, response } = await timed(() =>
           fresh.fetch(`/v2/models/${bench.fn}/infer`, {
             method: "POST",
-            headers: { "content-type": "application/json" },
+            headers: { "content-type": "application/json", authorization },
             body: oipJson(inputs),
           }),
         );
@@ -158,7 +192,7 @@ async function main() {
       const sendJson = () =>
         app.fetch(`/v2/models/${bench.fn}/infer`, {
           method: "POST",
-          headers: { "content-type": "application/json" },
+          headers: { "content-type": "application/json", authorization },
           body: json,
         });
       const sendBinary = () =>
@@ -167,6 +201,7 @@ async function main() {
           headers: {
             "content-type": "application/octet-stream",
             "inference-header-content-length": String(binary.headerLength),
+            authorization,
           },
           body: binary.body,
         });
@@ -217,9 +252,12 @@ async function main() {
     bundle: sizeLine,
     quick: QUICK,
     models: results,
+    auth: authResults,
   };
   if (!QUICK) writeFileSync(path.join(ROOT, "tools", "bench-results.json"), `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nbundle: ${sizeLine}`);
+  console.log("token verification with a warm key cache (ms), and HTTP to a public vs an authenticated trivial route:");
+  console.log(JSON.stringify(authResults, null, 2));
   console.table(
     results.map((r) => {
       const warm = r.warmInferenceMs as Record<string, number>;
