@@ -34,7 +34,8 @@ export default defineFunction({
   description: "Boxes around the text in an image (PaddleOCR PP-OCRv4 detector)",
   model: parseManifest(manifest),
   input,
-  rateLimit: { limit: 60, window: "1 m" },
+  // The heavy model: bursts of 10, then one page every 6 s.
+  rateLimit: { algorithm: "token-bucket", limit: 10, refillRate: 1, window: "6 s" },
   maxBodyBytes: 16 * 1024 * 1024,
   preprocess: (request) => {
     const { tensor, height, width } =

@@ -31,7 +31,8 @@ export default defineFunction({
   description: "Whether a line of text is upright (0) or upside down (180) (PaddleOCR direction classifier)",
   model: parseManifest(manifest),
   input,
-  rateLimit: { limit: 300, window: "1 m" },
+  // A batch of N lines on the OIP endpoint costs N.
+  rateLimit: { limit: 300, window: "1 m", cost: "batch" },
   maxBodyBytes: 2 * 1024 * 1024,
   preprocess: (request) => [
     {

@@ -26,7 +26,8 @@ export default defineFunction({
   description: "Speech probability of a 32 ms frame of 16 kHz audio (Silero VAD v5)",
   model: parseManifest(manifest),
   input,
-  rateLimit: { limit: 600, window: "1 m" },
+  // A stream of audio frames keeps flowing if the limiter cannot be reached (it fails open).
+  rateLimit: { limit: 600, window: "1 m", onBackendFailure: "open" },
   maxBodyBytes: 64 * 1024,
   preprocess: ({ audio, state }) => [
     { name: "input", datatype: "FP32", shape: [1, FRAME], data: Float32Array.from(audio) },

@@ -1,10 +1,11 @@
 /**
  * The Bastion worker: every route, and the path a request takes through it, top to bottom.
  *
- *   request id -> security headers -> authenticate -> resolve function -> authorize
- *     -> [rate limit] -> read and validate input -> inference -> response    ([audit] on every outcome)
+ *   request id -> security headers -> limit by IP -> authenticate -> resolve function -> authorize
+ *     -> limit by principal -> read and validate input -> inference -> response
+ *                                                        ([audit] on every outcome)
  *
- * Steps in brackets belong to later issues and slot in where they are named below.
+ * The step in brackets belongs to a later issue and slots in where it is named below.
  */
 import { type Context, Hono } from "hono";
 import { createMiddleware } from "hono/factory";
@@ -20,10 +21,11 @@ import { BastionError, type ErrorBody, NotFound } from "./errors";
 import type { InferenceFunction } from "./functions/define";
 import { acquireModel, type InferenceContext, runModel } from "./inference/infer";
 import { ModelSessions } from "./inference/sessions";
-import { toOrtFeeds } from "./inference/tensors";
+import { batchSize, toOrtFeeds } from "./inference/tensors";
 import { keyringCache } from "./models/keyring";
 import { readInferRequest, selectOutputs } from "./oip/request";
 import { inferResponse, modelMetadata, SERVER_METADATA } from "./oip/response";
+import { rateLimiting } from "./ratelimit/middleware";
 import { limitBodyToFunction, parseWith, readJson, requireJson } from "./request/body";
 
 export interface AppOptions {
@@ -36,6 +38,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   const byName = new Map(functions.map((fn) => [fn.name, fn]));
   const inference: InferenceContext = { sessions, keyring: keyringCache() };
   const verifier = verifierCache();
+  const limits = rateLimiting();
   const app = new Hono<AppEnv>();
 
   app.use(requestId({ limitLength: 128 }));
@@ -57,7 +60,9 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     return c.json({ ready }, ready ? 200 : 503);
   });
 
-  // Everything registered below, and every unknown path, needs a verified token.
+  // Everything registered below, and every unknown path, is limited per client address and
+  // needs a verified token.
+  app.use(limits.limitByIp);
   app.use(authenticate(verifier));
 
   app.get("/v2", (c) => c.json(SERVER_METADATA));
@@ -75,13 +80,13 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   });
   const mayInvoke = requireScope((c) => invokeScopes(c.var.fn));
   const mayRead = requireScope((c) => readScopes(c.var.fn));
-  // [rate limit] per principal and function (issue 4) goes after authorization.
+  const { limitByPrincipal } = limits;
 
   app.get("/v1/functions", (c) =>
     c.json({ functions: functions.filter((fn) => holdsAny(c.var.principal, readScopes(fn))).map(describeFunction) }),
   );
 
-  app.post("/v1/functions/:name", resolveFunction, mayInvoke, limitBodyToFunction, async (c) => {
+  app.post("/v1/functions/:name", resolveFunction, mayInvoke, limitByPrincipal, limitBodyToFunction, async (c) => {
     const fn = c.var.fn;
     requireJson(c);
     const input = parseWith(fn.input, await readJson(c), "invalid_input");
@@ -92,13 +97,16 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
 
   const model = ["/v2/models/:name", "/v2/models/:name/versions/:version"];
 
-  app.on("GET", model, resolveFunction, mayRead, (c) => c.json(modelMetadata(c.var.fn.name, c.var.fn.model)));
+  app.on("GET", model, resolveFunction, mayRead, limitByPrincipal, (c) =>
+    c.json(modelMetadata(c.var.fn.name, c.var.fn.model)),
+  );
 
   app.on(
     "GET",
     model.map((path) => `${path}/ready`),
     resolveFunction,
     mayRead,
+    limitByPrincipal,
     async (c) => {
       // Readiness loads the model, so a probe also warms the isolate.
       await acquireModel(c, inference, c.var.fn.model);
@@ -111,11 +119,13 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     model.map((path) => `${path}/infer`),
     resolveFunction,
     mayInvoke,
+    limitByPrincipal,
     limitBodyToFunction,
     async (c) => {
       const fn = c.var.fn;
       const request = await readInferRequest(c);
       const feeds = toOrtFeeds(fn.model, request.inputs);
+      await limits.chargeBatch(c, batchSize(fn.model, feeds));
       const wanted = selectOutputs(fn.model, request);
       const { outputs } = await runModel(
         c,

@@ -3,3 +3,4 @@ import { functions } from "../functions";
 import { createApp } from "./app";
 
 export default createApp({ functions });
+export { RateLimiter } from "./ratelimit/durable-object";

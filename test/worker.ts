@@ -3,6 +3,7 @@
  * token issuer, and a `fetch` that calls as a caller holding every scope unless the request
  * brings its own Authorization header (or `anonymous` is set).
  */
+import { request as httpRequest } from "node:http";
 import { inject } from "vitest";
 import { generateKeyJwk, type KeyJwk } from "../src/models/keyring";
 import { type LocalWorker, type LocalWorkerOptions, startLocalWorker } from "../tools/local-worker";
@@ -61,5 +62,39 @@ export function postJson(worker: TestWorker, p: string, body: unknown, headers: 
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
     body: JSON.stringify(body),
+  });
+}
+
+/**
+ * A POST on a connection of its own, closed afterwards: for bodies the worker refuses before
+ * reading them, after which workerd drops the connection rather than drain it.
+ */
+export async function requestOnce(
+  worker: TestWorker,
+  path: string,
+  headers: Record<string, string>,
+  body: string,
+): Promise<Response> {
+  const authorization = `Bearer ${await tokenWithScopes("infer:* models:read")}`;
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      new URL(path, worker.url),
+      { method: "POST", agent: false, headers: { authorization, ...headers } },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", () => {
+          const responseHeaders = new Headers();
+          for (const [name, value] of Object.entries(response.headers))
+            if (typeof value === "string") responseHeaders.set(name, value);
+          resolve(new Response(Buffer.concat(chunks), { status: response.statusCode, headers: responseHeaders }));
+        });
+      },
+    );
+    // The worker may answer and close before the whole body is written.
+    request.on("error", (error: NodeJS.ErrnoException) =>
+      error.code === "EPIPE" || error.code === "ECONNRESET" ? undefined : reject(error),
+    );
+    request.end(body);
   });
 }

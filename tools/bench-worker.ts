@@ -1,7 +1,7 @@
 /**
  * A worker for the benchmark only (never deployed): loads a model through the real path (R2,
  * envelope decryption, ORT session) and times `iterations` runs inside workerd, and times token
- * verification. The clock there ticks in whole milliseconds, so a run's time is a mean over many.
+ * verification and rate-limit checks. The clock there ticks in whole milliseconds, so a run's time is a mean over many.
  */
 import { functions } from "../functions";
 import { type AuthSettings, parseAuthConfig } from "../src/auth/config";
@@ -10,12 +10,20 @@ import { verifyAccessToken } from "../src/auth/verify";
 import { createInferenceSession, ort } from "../src/inference/runtime";
 import { importKeyring } from "../src/models/keyring";
 import { loadDecryptedModel } from "../src/models/store";
+import { durableObjectBackend, RateLimiter } from "../src/ratelimit/durable-object";
+import { DEFAULT_POLICY } from "../src/ratelimit/policy";
+import { upstashBackend } from "../src/ratelimit/upstash";
 import { BENCH_CASES } from "./bench-cases";
 
 interface Env {
   MODELS: R2Bucket;
   MODEL_KEYS: string;
+  RATE_LIMITER: DurableObjectNamespace<RateLimiter>;
+  UPSTASH_REDIS_REST_URL?: string;
+  UPSTASH_REDIS_REST_TOKEN?: string;
 }
+
+export { RateLimiter };
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 
@@ -23,6 +31,7 @@ export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
     if (url.pathname === "/verify") return verifyLoop(request);
+    if (url.pathname === "/limit") return limitLoop(url, env);
     const id = url.searchParams.get("model") ?? "";
     const iterations = Number(url.searchParams.get("iterations") ?? "20");
     const manifest = functions.find((fn) => fn.model.id === id)?.model;
@@ -59,4 +68,28 @@ async function verifyLoop(request: Request): Promise<Response> {
   const started = performance.now();
   for (let i = 0; i < iterations; i++) await verifyAccessToken(token, config, keys);
   return Response.json({ perVerifyMs: (performance.now() - started) / iterations });
+}
+
+/**
+ * Times one rate-limit check against a backend (`?backend=durable-object|upstash`), each call timed
+ * alone: `{samples}` in ms (whole milliseconds, workerd's clock) for the caller's percentiles, and
+ * the mean over all of them.
+ */
+async function limitLoop(url: URL, env: Env): Promise<Response> {
+  const iterations = Number(url.searchParams.get("iterations") ?? "200");
+  const backend =
+    url.searchParams.get("backend") === "upstash"
+      ? upstashBackend(env.UPSTASH_REDIS_REST_URL as string, env.UPSTASH_REDIS_REST_TOKEN as string)
+      : durableObjectBackend(env.RATE_LIMITER);
+  const policy = { ...DEFAULT_POLICY, limit: 1_000_000_000 };
+  const key = `bench:${crypto.randomUUID()}`;
+  await backend.limit(key, policy, 1);
+  const samples: number[] = [];
+  const started = performance.now();
+  for (let i = 0; i < iterations; i++) {
+    const t = performance.now();
+    await backend.limit(key, policy, 1);
+    samples.push(performance.now() - t);
+  }
+  return Response.json({ meanMs: (performance.now() - started) / iterations, samples });
 }

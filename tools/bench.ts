@@ -7,6 +7,8 @@
  *   - HTTP latency p50/p99 of sequential OIP requests (JSON and binary tensors) to the real worker;
  *   - token verification with a warm key cache, per algorithm, inside workerd, and the HTTP
  *     latency of a trivial authenticated route next to a public one;
+ *   - a rate-limit check per backend (Durable Object; local Redis through the Upstash-REST
+ *     bridge), inside workerd and over HTTP on a limited route;
  * and the size of the deployable bundle. It prints tables and writes tools/bench-results.json.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -20,6 +22,8 @@ import { authVars, makeKey, sign } from "../test/tokens";
 import { BENCH_CASES, type BenchTensor } from "./bench-cases";
 import { ROOT } from "./local-state";
 import { buildBundle, type LocalWorker, startLocalWorker } from "./local-worker";
+import { startRedisBridge } from "./redis-bridge";
+import { startRedisServer } from "./redis-server";
 
 const QUICK = process.argv.includes("--quick");
 const WARM_ROUNDS = QUICK ? 5 : 15;
@@ -108,16 +112,26 @@ async function main() {
   const modelKeys = JSON.stringify({ keys: [generateKeyJwk("bench")] });
   const tokenKeys = await Promise.all(["ES256", "RS256", "PS256", "EdDSA"].map((alg) => makeKey(alg)));
   const auth = authVars(tokenKeys);
+  const redis = await startRedisServer();
+  const bridge = await startRedisBridge({ redisUrl: redis.url, token: "bench" });
+  const viaRedis = { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: bridge.token };
+  // The benchmark measures speed, not limits: lift them far out of reach.
+  const unlimited = { algorithm: "sliding-window", limit: 1_000_000_000 };
+  const noLimits = JSON.stringify({
+    ip: unlimited,
+    functions: Object.fromEntries(functions.map((fn) => [fn.name, unlimited])),
+  });
   const results: Record<string, unknown>[] = [];
   const authResults: Record<string, unknown> = {};
+  const limitResults: Record<string, unknown> = {};
   const workers: LocalWorker[] = [];
-  const start = async (bundle: string, main = "index.js", seed = true) => {
+  const start = async (bundle: string, main = "index.js", seed = true, extra: Record<string, string> = {}) => {
     const worker = await startLocalWorker({
       bundle,
       main,
       modelKeys,
       seedWith: seed ? modelKeys : false,
-      vars: { SERVER_TIMING: "on", ...auth },
+      vars: { SERVER_TIMING: "on", ...auth, ...viaRedis, RATE_LIMITS: noLimits, ...extra },
     });
     workers.push(worker);
     return worker;
@@ -146,6 +160,41 @@ async function main() {
       trivial.public.push((await timed(() => app.fetch("/v2/health/live"))).ms);
       trivial.authenticated.push((await timed(() => app.fetch("/v1/principal", { headers: { authorization } }))).ms);
     }
+    process.stdout.write("rate limits: in-worker");
+    for (const backend of ["durable-object", "upstash"]) {
+      const samples: number[] = [];
+      const means: number[] = [];
+      for (let round = 0; round < WARM_ROUNDS; round++) {
+        const response = await benchWorker.fetch(`/limit?backend=${backend}&iterations=100`);
+        const result = (await response.json()) as { meanMs: number; samples: number[] };
+        means.push(result.meanMs);
+        samples.push(...result.samples);
+      }
+      limitResults[backend] = {
+        meanMs: round(median(means), 3),
+        p99Ms: round(quantile(samples, 0.99), 1),
+        calls: samples.length,
+      };
+    }
+    process.stdout.write(", http\n");
+    const limitedRoute: Record<string, number[]> = { "durable-object": [], upstash: [], "no-limit (health)": [] };
+    const doApp = await start(appBundle, "index.js", false, {
+      UPSTASH_REDIS_REST_URL: "",
+      UPSTASH_REDIS_REST_TOKEN: "",
+    });
+    for (let i = 0; i < HTTP_REQUESTS; i++) {
+      limitedRoute["durable-object"].push(
+        (await timed(() => doApp.fetch("/v2/models/vad", { headers: { authorization } }))).ms,
+      );
+      limitedRoute.upstash.push((await timed(() => app.fetch("/v2/models/vad", { headers: { authorization } }))).ms);
+      limitedRoute["no-limit (health)"].push((await timed(() => app.fetch("/v2/health/live"))).ms);
+    }
+    limitResults.http = Object.fromEntries(
+      Object.entries(limitedRoute).map(([kind, samples]) => [
+        kind,
+        { p50: round(median(samples), 3), p99: round(quantile(samples, 0.99), 3) },
+      ]),
+    );
     authResults.http = Object.fromEntries(
       Object.entries(trivial).map(([kind, samples]) => [
         kind,
@@ -243,6 +292,8 @@ async function main() {
     }
   } finally {
     await Promise.all(workers.map((w) => w.dispose()));
+    await bridge.close();
+    await redis.stop();
     rmSync(scratch, { recursive: true, force: true });
   }
 
@@ -253,11 +304,14 @@ async function main() {
     quick: QUICK,
     models: results,
     auth: authResults,
+    rateLimits: limitResults,
   };
   if (!QUICK) writeFileSync(path.join(ROOT, "tools", "bench-results.json"), `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nbundle: ${sizeLine}`);
   console.log("token verification with a warm key cache (ms), and HTTP to a public vs an authenticated trivial route:");
   console.log(JSON.stringify(authResults, null, 2));
+  console.log("rate-limit checks: in-worker mean and p99 per call (ms), and HTTP to a limited metadata route:");
+  console.log(JSON.stringify(limitResults, null, 2));
   console.table(
     results.map((r) => {
       const warm = r.warmInferenceMs as Record<string, number>;

@@ -66,6 +66,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
     compatibilityDate: COMPATIBILITY_DATE,
     compatibilityFlags: COMPATIBILITY_FLAGS,
     r2Buckets: { MODELS: MODELS_BUCKET },
+    durableObjects: { RATE_LIMITER: { className: "RateLimiter", useSQLite: true } },
     r2Persist: options.persistTo ? path.join(options.persistTo, "v3", "r2") : false,
     bindings: { ...(options.modelKeys === undefined ? {} : { MODEL_KEYS: options.modelKeys }), ...options.vars },
   });

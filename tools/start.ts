@@ -5,19 +5,22 @@
  *    dev's local R2 when they are missing or were encrypted under a key no longer in the keyring.
  * 2. Runs `wrangler dev` on 127.0.0.1:$PORT (default 8787) with a free inspector port, no
  *    interactive session (so it runs in the background and in CI), and the settings from
- *    .dev.vars overridden by environment variables of the same name.
+ *    .dev.vars overridden by environment variables of the same name. With REDIS_URL set, rate
+ *    limits use that Redis through the Upstash-REST bridge run in this process; otherwise the
+ *    embedded Durable Object.
  *
  * Two `npm start`s on different ports can share one checkout: preparation takes a lock, and each
  * process gets its own merged settings file.
  */
 import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
-import { createServer } from "node:net";
 import path from "node:path";
 import { buildArtifact, readManifests } from "../models/recipe";
 import { LOCAL_OVERRIDABLE_SETTINGS } from "../src/env";
 import { importKeyring } from "../src/models/keyring";
+import { freePort } from "./free-port";
 import { ensureDevVars, openLocalModelsBucket, ROOT, withLock, writeDotenv } from "./local-state";
+import { startRedisBridge } from "./redis-bridge";
 
 const port = Number(process.env.PORT ?? 8787);
 if (!Number.isInteger(port) || port <= 0 || port > 65535)
@@ -42,6 +45,16 @@ const settings = await withLock("models", async () => {
   }
   return merged;
 });
+
+// With REDIS_URL, rate limits live in that Redis, reached through the Upstash-REST bridge.
+const bridge = process.env.REDIS_URL
+  ? await startRedisBridge({ redisUrl: process.env.REDIS_URL, token: crypto.randomUUID() })
+  : undefined;
+if (bridge) {
+  settings.UPSTASH_REDIS_REST_URL = bridge.url;
+  settings.UPSTASH_REDIS_REST_TOKEN = bridge.token;
+  console.log(`bastion: rate limits in ${process.env.REDIS_URL} (through ${bridge.url})`);
+}
 
 const envFile = path.join(ROOT, ".wrangler", `start-${port}.vars`);
 writeDotenv(envFile, settings, [
@@ -88,14 +101,3 @@ process.on("exit", () => {
   rmSync(envFile, { force: true });
 });
 wrangler.on("exit", (code) => process.exit(code ?? 0));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}

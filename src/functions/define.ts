@@ -6,15 +6,7 @@ import type { z } from "zod";
 import type { ort } from "../inference/runtime";
 import type { TensorInput } from "../inference/tensors";
 import type { ModelManifest } from "../models/manifest";
-
-/** How many requests a caller may make; enforced by the rate limiter. */
-export interface RateLimitPolicy {
-  /** Units allowed per window. */
-  limit: number;
-  /** Window length, e.g. "1 m", "10 s". */
-  window: `${number} ${"s" | "m" | "h"}`;
-  algorithm: "sliding-window" | "token-bucket";
-}
+import type { RateLimitPolicy } from "../ratelimit/types";
 
 export interface FunctionDefinition<Input, Output> {
   /** URL segment and OIP model name: `POST /v1/functions/{name}`, `/v2/models/{name}`. */
@@ -31,16 +23,13 @@ export interface FunctionDefinition<Input, Output> {
   auditSummary(output: Output): Record<string, string | number | boolean>;
   /** Scope a caller's token must grant. Default `infer:<name>`. */
   scope?: string;
+  /** Its rate limit, over the defaults and under RATE_LIMITS (see src/ratelimit/policy.ts). */
   rateLimit?: Partial<RateLimitPolicy>;
   /** Largest request body accepted, in bytes. Default 1 MiB. */
   maxBodyBytes?: number;
 }
 
-export type InferenceFunction<Input = unknown, Output = unknown> = Required<
-  Omit<FunctionDefinition<Input, Output>, "rateLimit">
-> & { rateLimit: RateLimitPolicy };
-
-export const DEFAULT_RATE_LIMIT: RateLimitPolicy = { limit: 60, window: "1 m", algorithm: "sliding-window" };
+export type InferenceFunction<Input = unknown, Output = unknown> = Required<FunctionDefinition<Input, Output>>;
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 
 export function defineFunction<Input, Output>(
@@ -49,7 +38,7 @@ export function defineFunction<Input, Output>(
   return {
     ...definition,
     scope: definition.scope ?? `infer:${definition.name}`,
-    rateLimit: { ...DEFAULT_RATE_LIMIT, ...definition.rateLimit },
+    rateLimit: definition.rateLimit ?? {},
     maxBodyBytes: definition.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
   };
 }

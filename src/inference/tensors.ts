@@ -105,6 +105,15 @@ export function toOrtFeeds(manifest: ModelManifest, inputs: TensorInput[]): Reco
   return feeds;
 }
 
+/** The size of the `batch` dimension in validated feeds (1 for a model without one). */
+export function batchSize(manifest: ModelManifest, feeds: Record<string, ort.Tensor>): number {
+  for (const spec of manifest.signature.inputs) {
+    const axis = spec.shape.indexOf("batch");
+    if (axis >= 0) return feeds[spec.name].dims[axis];
+  }
+  return 1;
+}
+
 function checkShape(
   spec: TensorSpec,
   input: TensorInput,

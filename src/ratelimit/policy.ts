@@ -1,0 +1,97 @@
+/**
+ * The policy that applies to a request. For a principal calling a function, later entries win:
+ *
+ *   built-in default < RATE_LIMITS.default < the function's file < RATE_LIMITS.functions[name]
+ *     < RATE_LIMITS.tiers[tier]["*"] < RATE_LIMITS.tiers[tier][name]
+ *
+ * For client IPs: built-in IP default < RATE_LIMITS.ip. `RATE_LIMITS` is one JSON setting, e.g.
+ * {"ip": {"limit": 300}, "tiers": {"free": {"*": {"limit": 30}}, "pro": {"*": {"limit": 600}}}}.
+ */
+import { z } from "zod";
+import { BastionError } from "../errors";
+import type { InferenceFunction } from "../functions/define";
+import { DURATION_PATTERN } from "./duration";
+import type { Duration, RateLimitPolicy } from "./types";
+
+export const DEFAULT_POLICY: RateLimitPolicy = {
+  algorithm: "sliding-window",
+  limit: 60,
+  window: "1 m",
+  cost: "request",
+  onBackendFailure: "closed",
+  timeoutMs: 1000,
+};
+
+/**
+ * The per-address guard is defence in depth in front of the functions' own limits; if its backend
+ * fails it lets requests on to them (each function's policy then decides), rather than close
+ * every route at once.
+ */
+export const DEFAULT_IP_POLICY: RateLimitPolicy = { ...DEFAULT_POLICY, limit: 600, onBackendFailure: "open" };
+
+const partialPolicy = z
+  .object({
+    algorithm: z.enum(["sliding-window", "token-bucket"]),
+    limit: z.number().int().positive(),
+    window: z
+      .string()
+      .regex(DURATION_PATTERN, 'a window is like "10 s", "1 m" or "500 ms"')
+      .transform((w) => w as Duration),
+    refillRate: z.number().int().positive(),
+    cost: z.enum(["request", "batch"]),
+    onBackendFailure: z.enum(["open", "closed"]),
+    timeoutMs: z.number().int().positive().max(30_000),
+  })
+  .partial()
+  .strict();
+
+const settingsSchema = z
+  .object({
+    default: partialPolicy,
+    ip: partialPolicy,
+    functions: z.record(z.string(), partialPolicy),
+    tiers: z.record(z.string(), z.record(z.string(), partialPolicy)),
+  })
+  .partial()
+  .strict();
+
+export type RateLimitSettings = z.infer<typeof settingsSchema>;
+
+/** A misconfigured limit closes the limited routes (503), like any other unsafe setting. */
+export class RateLimitNotConfigured extends BastionError {
+  constructor(message: string) {
+    super(503, "rate_limit_not_configured", message);
+  }
+}
+
+export function parseRateLimitSettings(json: string | undefined): RateLimitSettings {
+  if (!json) return {};
+  let value: unknown;
+  try {
+    value = JSON.parse(json);
+  } catch {
+    throw new RateLimitNotConfigured("RATE_LIMITS is not valid JSON");
+  }
+  const parsed = settingsSchema.safeParse(value);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    throw new RateLimitNotConfigured(`RATE_LIMITS.${issue.path.join(".")}: ${issue.message}`);
+  }
+  return parsed.data;
+}
+
+export function functionPolicy(settings: RateLimitSettings, fn: InferenceFunction, tier: string): RateLimitPolicy {
+  const tierPolicies = settings.tiers?.[tier] ?? {};
+  return {
+    ...DEFAULT_POLICY,
+    ...settings.default,
+    ...fn.rateLimit,
+    ...settings.functions?.[fn.name],
+    ...tierPolicies["*"],
+    ...tierPolicies[fn.name],
+  };
+}
+
+export function ipPolicy(settings: RateLimitSettings): RateLimitPolicy {
+  return { ...DEFAULT_IP_POLICY, ...settings.ip };
+}

@@ -1,0 +1,71 @@
+/**
+ * Rate limiting in one page.
+ *
+ * Limits hold across every isolate and location, so their state lives in one shared place: Redis
+ * through @upstash/ratelimit (`upstash.ts`) when UPSTASH_REDIS_REST_URL is set, else a Durable
+ * Object per key (`durable-object.ts`, same algorithms, `algorithms.ts`). Two limits apply:
+ *
+ *   per client IP, before the token is verified, so floods of bad tokens are throttled too;
+ *   per principal and function, after authorization, with the function's policy for the
+ *   caller's tier (`policy.ts`).
+ *
+ * `middleware.ts` turns a decision into `RateLimit-*` headers, a 429 with `Retry-After`, or, when
+ * the backend fails or is too slow, the policy's choice: let the request through, or refuse it
+ * with 503. Every decision is kept on the request for the audit log.
+ */
+
+/** A duration as @upstash/ratelimit writes it: "10 s", "1 m", "500 ms". */
+export type Duration = `${number} ${"ms" | "s" | "m" | "h" | "d"}`;
+
+export interface RateLimitPolicy {
+  algorithm: "sliding-window" | "token-bucket";
+  /** Sliding window: units per window. Token bucket: the bucket's size. */
+  limit: number;
+  /** Sliding window: its length. Token bucket: how often it refills. */
+  window: Duration;
+  /** Token bucket: units added per window (default: `limit`). */
+  refillRate?: number;
+  /** What one request costs: 1, or (on the OIP endpoint) the size of its batch. */
+  cost: "request" | "batch";
+  /** When the backend fails or takes longer than `timeoutMs`: admit (`open`) or refuse with 503 (`closed`). */
+  onBackendFailure: "open" | "closed";
+  timeoutMs: number;
+}
+
+/** What the limiter decided about one request, as the audit log records it. */
+export interface RateLimitDecision {
+  scope: "ip" | "principal";
+  backend: "upstash" | "durable-object";
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** When the window resets or the bucket refills, in ms since the epoch. */
+  reset: number;
+  /**
+   * `counted`: the backend answered. `cached`: refused from this isolate's cache of blocked keys.
+   * `fail-open` / `fail-closed`: the backend failed or timed out and the policy decided.
+   */
+  outcome: "counted" | "cached" | "fail-open" | "fail-closed";
+}
+
+/** What counting a request tells: admitted or not, and the limit's state. */
+export interface CountResult {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** ms since the epoch */
+  reset: number;
+}
+
+/** One answer from a backend. */
+export interface BackendAnswer extends CountResult {
+  /** Work the backend may finish after the response (handed to `waitUntil`). */
+  pending?: Promise<unknown>;
+  /** True when the backend's own cache refused without a round trip. */
+  cached?: boolean;
+}
+
+export interface RateLimitBackend {
+  name: RateLimitDecision["backend"];
+  limit(key: string, policy: RateLimitPolicy, cost: number): Promise<BackendAnswer>;
+}
