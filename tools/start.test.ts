@@ -4,17 +4,19 @@
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { promisify } from "node:util";
+import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "./free-port";
+import { startRedisServer } from "./redis-server";
 
 const started: ChildProcess[] = [];
 afterAll(() => {
   for (const child of started) if (child.exitCode === null) child.kill("SIGKILL");
 });
 
-function npmStart(port: number): ChildProcess {
+function npmStart(port: number, env: Record<string, string> = {}): ChildProcess {
   const child = spawn("npm", ["start"], {
-    env: { ...process.env, PORT: String(port) },
+    env: { ...process.env, ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
   started.push(child);
@@ -50,7 +52,7 @@ async function npmToken(...args: string[]): Promise<string> {
 describe("npm start", () => {
   it("serves two instances side by side on their ports to local tokens, and stops cleanly on SIGTERM", async () => {
     const ports = [await freePort(), await freePort()];
-    const children = ports.map(npmStart);
+    const children = ports.map((port) => npmStart(port));
     await Promise.all(ports.map((port, i) => waitUntilReady(port, children[i])));
     const token = await npmToken("--sub", "alice", "--scope", "infer:vad");
     const otherScope = await npmToken("--sub", "bob", "--scope", "infer:text-detect");
@@ -77,4 +79,28 @@ describe("npm start", () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     for (const port of ports) await expect(fetch(`http://127.0.0.1:${port}/v2/health/live`)).rejects.toThrow();
   }, 180_000);
+
+  it("keeps rate limits in the Redis named by REDIS_URL, and honours RATE_LIMITS from the environment", async () => {
+    const redis = await startRedisServer();
+    try {
+      const port = await freePort();
+      const child = npmStart(port, {
+        REDIS_URL: redis.url,
+        RATE_LIMITS: JSON.stringify({ functions: { vad: { limit: 2 } } }),
+      });
+      await waitUntilReady(port, child);
+      const authorization = `Bearer ${await npmToken("--sub", `carol-${Date.now()}`, "--scope", "infer:vad")}`;
+      const statuses = [];
+      for (let i = 0; i < 3; i++)
+        statuses.push((await fetch(`http://127.0.0.1:${port}/v2/models/vad`, { headers: { authorization } })).status);
+      expect(statuses).toEqual([200, 200, 429]);
+      const client = new Redis(redis.url);
+      expect((await client.keys("bastion:*")).some((key) => key.includes(":fn:vad:"))).toBe(true);
+      client.disconnect();
+      child.kill("SIGTERM");
+      await new Promise((resolve) => child.once("exit", resolve));
+    } finally {
+      await redis.stop();
+    }
+  }, 120_000);
 });
