@@ -1,0 +1,129 @@
+/**
+ * The tamper-evident form of the log, shared by the writer (the AuditLog Durable Object) and
+ * `npm run audit -- verify`. An object is NDJSON: a header line, then one event per line. The
+ * header names the object's place in the chain (`seq`), the SHA-256 of the whole previous object
+ * (`prev`), the SHA-256 of its own event lines, and an HMAC-SHA256 over all of that with
+ * `AUDIT_SIGNING_KEY`. Changing an event breaks the digest; changing a header breaks the MAC;
+ * deleting, inserting or reordering objects breaks `seq` or `prev`.
+ */
+import { base64url } from "../models/base64url";
+import { hex } from "../models/envelope";
+import type { AuditEvent } from "./types";
+
+export const CHAIN_FORMAT = "bastion.audit-chain/1";
+/** `prev` of the first object. */
+export const GENESIS = "0".repeat(64);
+
+export interface ChainHeader {
+  format: typeof CHAIN_FORMAT;
+  seq: number;
+  prev: string;
+  events: number;
+  eventsSha256: string;
+  /** When the object was written, ISO 8601. */
+  written: string;
+  mac: string;
+}
+
+export interface ChainHead {
+  seq: number;
+  hash: string;
+}
+
+export function importSigningKey(secret: string): Promise<CryptoKey> {
+  return crypto.subtle.importKey("raw", base64url.decode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+    "sign",
+    "verify",
+  ]);
+}
+
+/** `audit/date=YYYY-MM-DD/hour=HH/<seq, 12 digits>.ndjson`, by the hour of its first event. */
+export function objectKey(seq: number, firstEventTime: string): string {
+  const [date, time] = firstEventTime.split("T");
+  return `audit/date=${date}/hour=${time.slice(0, 2)}/${String(seq).padStart(12, "0")}.ndjson`;
+}
+
+export async function sealObject(events: AuditEvent[], head: ChainHead, key: CryptoKey, now = new Date()) {
+  const lines = `${events.map((e) => JSON.stringify(e)).join("\n")}\n`;
+  const unsigned = {
+    format: CHAIN_FORMAT,
+    seq: head.seq + 1,
+    prev: head.hash,
+    events: events.length,
+    eventsSha256: await sha256(lines),
+    written: now.toISOString(),
+  } as const;
+  const mac = hex(
+    new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(JSON.stringify(unsigned)))),
+  );
+  const body = `${JSON.stringify({ ...unsigned, mac })}\n${lines}`;
+  return { key: objectKey(unsigned.seq, events[0].time), body, head: { seq: unsigned.seq, hash: await sha256(body) } };
+}
+
+export interface VerifyReport {
+  objects: number;
+  events: number;
+  problems: string[];
+}
+
+/** Checks every object and the chain they form; each problem names the object and what is wrong. */
+export async function verifyChain(objects: { name: string; body: string }[], key: CryptoKey): Promise<VerifyReport> {
+  const problems: string[] = [];
+  const placed: { name: string; header: ChainHeader; hash: string }[] = [];
+  let events = 0;
+  for (const { name, body } of objects) {
+    const newline = body.indexOf("\n");
+    let header: ChainHeader;
+    try {
+      header = JSON.parse(body.slice(0, newline)) as ChainHeader;
+      if (header.format !== CHAIN_FORMAT) throw new Error();
+    } catch {
+      problems.push(`${name}: not an audit object (its header is unreadable: modified or inserted)`);
+      continue;
+    }
+    const { mac, ...unsigned } = header;
+    const validMac = await crypto.subtle.verify(
+      "HMAC",
+      key,
+      unhex(mac),
+      new TextEncoder().encode(JSON.stringify(unsigned)),
+    );
+    if (!validMac) problems.push(`${name}: header MAC is invalid (header modified, or not written by this log)`);
+    const lines = body.slice(newline + 1);
+    if ((await sha256(lines)) !== header.eventsSha256)
+      problems.push(`${name} (seq ${header.seq}): events modified (digest differs)`);
+    const nameSeq = Number(/(\d{12})\.ndjson$/.exec(name)?.[1]);
+    if (nameSeq !== header.seq)
+      problems.push(`${name}: holds seq ${header.seq} under the name of seq ${nameSeq} (moved or reordered)`);
+    events += header.events;
+    placed.push({ name, header, hash: await sha256(body) });
+  }
+  placed.sort((a, b) => a.header.seq - b.header.seq);
+  for (let i = 0; i < placed.length; i++) {
+    const { name, header } = placed[i];
+    const previous = placed[i - 1];
+    if (previous && previous.header.seq === header.seq) {
+      problems.push(`seq ${header.seq} appears twice (${previous.name}, ${name}): an object was inserted`);
+      continue;
+    }
+    const expectedSeq = previous ? previous.header.seq + 1 : 1;
+    for (let missing = expectedSeq; missing < header.seq; missing++)
+      problems.push(`seq ${missing} is missing: an object was deleted`);
+    const expectedPrev =
+      previous && previous.header.seq === header.seq - 1 ? previous.hash : header.seq === 1 ? GENESIS : undefined;
+    if (expectedPrev !== undefined && header.prev !== expectedPrev) {
+      problems.push(
+        `${name} (seq ${header.seq}): does not follow seq ${header.seq - 1} (prev digest differs: replaced, inserted or reordered)`,
+      );
+    }
+  }
+  return { objects: objects.length, events, problems };
+}
+
+async function sha256(text: string): Promise<string> {
+  return hex(new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text))));
+}
+
+function unhex(text: string): Uint8Array {
+  return Uint8Array.from(text.match(/../g) ?? [], (byte) => Number.parseInt(byte, 16));
+}

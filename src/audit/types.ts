@@ -1,0 +1,72 @@
+/**
+ * The audit log in one page.
+ *
+ * Every request to a protected endpoint, whatever its outcome, yields exactly one `AuditEvent`
+ * (`event.ts`, built by `middleware.ts` after the response is ready and sent to the queue
+ * `AUDIT_QUEUE` in `waitUntil`, so it adds no latency). The queue consumer (`consumer.ts`) hands
+ * batches to one `AuditLog` Durable Object (`log.ts`), the single writer: it drops events it has
+ * already written (delivery is at-least-once) and appends the rest to R2 (`AUDIT_BUCKET`) as NDJSON
+ * objects partitioned by date and hour. Each object starts with a header that chains it to its
+ * predecessor by SHA-256 and is MACed with `AUDIT_SIGNING_KEY` (`chain.ts`), so `npm run audit --
+ * verify` can tell a modified, deleted, inserted or reordered object. Batches that keep failing
+ * go to a dead-letter queue whose consumer stores them apart, under `audit-dead-letter/`.
+ *
+ * Privacy: no raw input and no subject is stored. The subject becomes a pseudonym and the input a
+ * digest, both HMAC-SHA256 with the secret `AUDIT_PEPPER` (erasable by forgetting the pepper or
+ * the subject's pseudonym, not reversible without it); IP addresses are truncated.
+ */
+
+export const AUDIT_SCHEMA = "bastion.audit/1";
+
+export type AuditOutcome =
+  | "served"
+  | "invalid_token"
+  | "forbidden"
+  | "rate_limited"
+  | "invalid_input"
+  | "not_found"
+  | "model_unavailable"
+  | "unavailable"
+  | "internal_error";
+
+export interface AuditEvent {
+  schema: typeof AUDIT_SCHEMA;
+  /** Unique per event; the log is deduplicated by it. */
+  id: string;
+  /** ISO 8601, when the request arrived. */
+  time: string;
+  requestId: string;
+  method: string;
+  /** The route matched (`/v1/functions/:name`), not the raw path. */
+  route: string;
+  function?: string;
+  model?: { id: string; version: string; sha256: string; kid?: string };
+  outcome: AuditOutcome;
+  status: number;
+  /** The error code of the response, when it is an error. */
+  errorCode?: string;
+  latencyMs: number;
+  principal?: {
+    /** HMAC-SHA256(AUDIT_PEPPER, subject), hex. */
+    pseudonym: string;
+    clientId?: string;
+    tenant?: string;
+    tier: string;
+  };
+  network: {
+    /** IPv4 to /24, IPv6 to /48. */
+    ip?: string;
+    country?: string;
+  };
+  /** HMAC-SHA256(AUDIT_PEPPER, canonical input tensors), hex; never the input itself. */
+  inputDigest?: string;
+  /** What the function chose to log of its output (e.g. top label and confidence). */
+  output?: Record<string, string | number | boolean>;
+  rateLimits: {
+    scope: "ip" | "principal";
+    backend: string;
+    allowed: boolean;
+    remaining: number;
+    outcome: string;
+  }[];
+}
