@@ -1,11 +1,11 @@
 /**
  * The Bastion worker: every route, and the path a request takes through it, top to bottom.
  *
- *   request id -> security headers -> limit by IP -> authenticate -> resolve function -> authorize
- *     -> limit by principal -> read and validate input -> inference -> response
- *                                                        ([audit] on every outcome)
+ *   request id -> security headers -> audit -> limit by IP -> authenticate -> resolve function
+ *     -> authorize -> limit by principal -> read and validate input -> inference -> response
  *
- * The step in brackets belongs to a later issue and slots in where it is named below.
+ * The audit step wraps the rest: whatever the outcome, one event goes to the audit queue after
+ * the response.
  */
 import { type Context, Hono } from "hono";
 import { createMiddleware } from "hono/factory";
@@ -13,6 +13,7 @@ import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
+import { auditTrail } from "./audit/middleware";
 import { authenticate, requireScope, verifierCache } from "./auth/middleware";
 import { holdsAny, invokeScopes, readScopes } from "./auth/scopes";
 import type { Principal } from "./auth/types";
@@ -39,6 +40,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   const inference: InferenceContext = { sessions, keyring: keyringCache() };
   const verifier = verifierCache();
   const limits = rateLimiting();
+  const audit = auditTrail();
   const app = new Hono<AppEnv>();
 
   app.use(requestId({ limitLength: 128 }));
@@ -60,8 +62,9 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     return c.json({ ready }, ready ? 200 : 503);
   });
 
-  // Everything registered below, and every unknown path, is limited per client address and
-  // needs a verified token.
+  // Everything registered below, and every unknown path, is audited, limited per client address
+  // and needs a verified token.
+  app.use(audit);
   app.use(limits.limitByIp);
   app.use(authenticate(verifier));
 
@@ -92,7 +95,9 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     const input = parseWith(fn.input, await readJson(c), "invalid_input");
     const feeds = toOrtFeeds(fn.model, fn.preprocess(input));
     const { outputs } = await runModel(c, inference, fn.model, feeds);
-    return c.json(fn.postprocess(outputs, input));
+    const output = fn.postprocess(outputs, input);
+    recordOutput(c, fn.auditSummary(output));
+    return c.json(output);
   });
 
   const model = ["/v2/models/:name", "/v2/models/:name/versions/:version"];
@@ -134,6 +139,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
         feeds,
         wanted.map((o) => o.spec.name),
       );
+      recordOutput(c, Object.fromEntries(wanted.map((o) => [o.spec.name, outputs[o.spec.name].dims.join("x")])));
       const { body, headers } = inferResponse(
         { model_name: fn.name, model_version: fn.model.version, id: request.id },
         wanted.map((o) => ({ ...o, tensor: outputs[o.spec.name] })),
@@ -143,6 +149,11 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   );
 
   return app;
+}
+
+/** What of the output the audit log keeps: the function's summary, or (OIP) output shapes. */
+function recordOutput(c: Context<AppEnv>, summary: Record<string, string | number | boolean>) {
+  if (c.var.inference) c.var.inference.summary = summary;
 }
 
 function configured(check: () => unknown): boolean {

@@ -1,8 +1,12 @@
 /** The worker's bindings (wrangler.toml, secrets) and the typed variables requests carry. */
 import type { RequestIdVariables } from "hono/request-id";
+import type { AuditLog } from "./audit/log";
+import type { AuditEvent } from "./audit/types";
 import type { AuthSettings } from "./auth/config";
 import type { Principal } from "./auth/types";
 import type { InferenceFunction } from "./functions/define";
+import type { ort } from "./inference/runtime";
+import type { ModelManifest } from "./models/manifest";
 import type { RateLimiter } from "./ratelimit/durable-object";
 import type { RateLimitDecision } from "./ratelimit/types";
 
@@ -21,6 +25,21 @@ export interface Bindings extends AuthSettings {
   UPSTASH_REDIS_REST_URL?: string;
   UPSTASH_REDIS_REST_TOKEN?: string;
   RATE_LIMITER?: DurableObjectNamespace<RateLimiter>;
+  /** `off` disables the audit log (benchmarks only); otherwise it must be fully configured. */
+  AUDIT?: string;
+  AUDIT_QUEUE?: Queue<AuditEvent>;
+  /** The dead-letter queue's name, so the consumer knows its batches. */
+  AUDIT_DEAD_LETTER_QUEUE?: string;
+  AUDIT_LOG: DurableObjectNamespace<AuditLog>;
+  AUDIT_BUCKET: R2Bucket;
+  /** Secret: key of the pseudonyms and input digests (HMAC-SHA256), base64url. */
+  AUDIT_PEPPER?: string;
+  /** Secret: key of the chain's MACs (HMAC-SHA256), base64url. */
+  AUDIT_SIGNING_KEY?: string;
+  AUDIT_RETENTION_DAYS?: string;
+  AUDIT_RETRY_DELAY_SECONDS?: string;
+  /** Fault injector for tests: "fail-writes:N" makes the log's next N R2 writes fail. */
+  AUDIT_FAULT_INJECTION?: string;
 }
 
 /** Settings `npm start` lets environment variables of the same name override. */
@@ -41,11 +60,22 @@ export const LOCAL_OVERRIDABLE_SETTINGS = [
   "RATE_LIMITS",
   "UPSTASH_REDIS_REST_URL",
   "UPSTASH_REDIS_REST_TOKEN",
+  "AUDIT",
+  "AUDIT_PEPPER",
+  "AUDIT_SIGNING_KEY",
+  "AUDIT_RETENTION_DAYS",
 ] as const;
 
 export interface Variables extends RequestIdVariables {
   /** The verified caller, on every route behind `authenticate`. */
   principal: Principal;
+  /** What inference did, for the audit log: the model, its key id, the input tensors, the output summary. */
+  inference?: {
+    model: ModelManifest;
+    kid: string;
+    feeds: Record<string, ort.Tensor>;
+    summary?: Record<string, string | number | boolean>;
+  };
   /** Every rate-limit decision taken for the request, for the audit log. */
   rateLimits?: RateLimitDecision[];
   /** The function a request addresses, once resolved from the URL. */

@@ -1,6 +1,16 @@
-/** The worker entry point: the app with the functions in `functions/`. */
+/** The worker entry point: the app with the functions in `functions/`, and the audit queue consumer. */
 import { functions } from "../functions";
 import { createApp } from "./app";
+import { consumeAuditBatch } from "./audit/consumer";
+import type { AuditEvent } from "./audit/types";
+import type { Bindings } from "./env";
 
-export default createApp({ functions });
+const app = createApp({ functions });
+
+export default {
+  fetch: app.fetch,
+  queue: consumeAuditBatch,
+} satisfies ExportedHandler<Bindings, AuditEvent>;
+
+export { AuditLog } from "./audit/log";
 export { RateLimiter } from "./ratelimit/durable-object";

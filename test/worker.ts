@@ -5,6 +5,7 @@
  */
 import { request as httpRequest } from "node:http";
 import { inject } from "vitest";
+import { base64url } from "../src/models/base64url";
 import { generateKeyJwk, type KeyJwk } from "../src/models/keyring";
 import { type LocalWorker, type LocalWorkerOptions, startLocalWorker } from "../tools/local-worker";
 import { authVars, makeKey, sign, type TestKey } from "./tokens";
@@ -19,6 +20,12 @@ export function keySet(...jwks: KeyJwk[]): string {
 }
 
 export const freshKeySet = (kid = "test-key") => keySet(generateKeyJwk(kid));
+
+/** Fresh audit secrets per test file (none is committed). */
+export const auditSecrets = {
+  AUDIT_PEPPER: base64url.encode(crypto.getRandomValues(new Uint8Array(32))),
+  AUDIT_SIGNING_KEY: base64url.encode(crypto.getRandomValues(new Uint8Array(32))),
+};
 
 let issuerKey: Promise<TestKey> | undefined;
 /** The key the default test issuer signs with (one per test file). */
@@ -43,7 +50,7 @@ export async function startWorker(options: Partial<Omit<LocalWorkerOptions, "bun
     bundle: inject("workerBundle"),
     modelKeys,
     seedWith: options.seedWith ?? modelKeys,
-    vars: { ...authVars([await testIssuerKey()]), ...options.vars },
+    vars: { ...authVars([await testIssuerKey()]), ...auditSecrets, ...options.vars },
   });
   const everything = await tokenWithScopes("infer:* models:read");
   return {

@@ -23,6 +23,8 @@ interface Env {
   UPSTASH_REDIS_REST_TOKEN?: string;
 }
 
+// Bound like the app's (tools/local-worker.ts); unused here.
+export { AuditLog } from "../src/audit/log";
 export { RateLimiter };
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();

@@ -10,14 +10,16 @@ import { parseEnv } from "node:util";
 import { exportJWK, generateKeyPair } from "jose";
 import { Miniflare } from "miniflare";
 import type { ArtifactBucket } from "../models/recipe";
+import { base64url } from "../src/models/base64url";
 import { generateKeyJwk } from "../src/models/keyring";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const DEV_VARS = path.join(ROOT, ".dev.vars");
 /** wrangler dev's default persistence root. */
 export const PERSIST_ROOT = path.join(ROOT, ".wrangler", "state");
-/** Must equal `bucket_name` of the MODELS binding in wrangler.toml. */
+/** Must equal `bucket_name` of the MODELS and AUDIT_BUCKET bindings in wrangler.toml. */
 export const MODELS_BUCKET = "bastion-models";
+export const AUDIT_BUCKET_NAME = "bastion-audit";
 
 /** The local token-signing key pair (private JWK) for `npm run token`; git-ignored. */
 export const DEV_TOKEN_KEY = path.join(ROOT, ".dev.token-key.json");
@@ -40,6 +42,9 @@ export async function ensureDevVars(): Promise<Record<string, string>> {
     const privateJwk = { ...(await exportJWK(privateKey)), kid, alg: "ES256", use: "sig" };
     writeFileSync(DEV_TOKEN_KEY, `${JSON.stringify(privateJwk)}\n`, { mode: 0o600 });
     additions.JWT_JWKS = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid, alg: "ES256", use: "sig" }] });
+  }
+  for (const secret of ["AUDIT_PEPPER", "AUDIT_SIGNING_KEY"]) {
+    if (!vars[secret]) additions[secret] = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
   }
   if (!vars.JWT_ISSUER) additions.JWT_ISSUER = LOCAL_ISSUER;
   if (!vars.JWT_AUDIENCE) additions.JWT_AUDIENCE = LOCAL_AUDIENCE;

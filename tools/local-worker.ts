@@ -9,7 +9,10 @@ import path from "node:path";
 import { Miniflare } from "miniflare";
 import { type ArtifactBucket, buildArtifact, readManifests } from "../models/recipe";
 import { importKeyring } from "../src/models/keyring";
-import { MODELS_BUCKET, ROOT } from "./local-state";
+import { AUDIT_BUCKET_NAME, MODELS_BUCKET, ROOT } from "./local-state";
+
+const AUDIT_QUEUE_NAME = "bastion-audit";
+const AUDIT_DLQ_NAME = "bastion-audit-dlq";
 
 const wranglerToml = readFileSync(path.join(ROOT, "wrangler.toml"), "utf8");
 const COMPATIBILITY_DATE = /^compatibility_date = "([^"]+)"/m.exec(wranglerToml)?.[1] as string;
@@ -32,6 +35,8 @@ export function buildBundle(outdir: string, entry?: string): string {
 
 export interface LocalWorker {
   url: URL;
+  /** The audit bucket, as the worker sees it. */
+  audit: Awaited<ReturnType<Miniflare["getR2Bucket"]>>;
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** The MODELS bucket, as the worker sees it. */
   models: Awaited<ReturnType<Miniflare["getR2Bucket"]>>;
@@ -51,6 +56,8 @@ export interface LocalWorkerOptions {
   seedWith: string | false | undefined;
   /** Use wrangler dev's persisted state in this directory (as `--persist-to`) instead of memory. */
   persistTo?: string;
+  /** The audit queue's max_retries before dead-lettering (wrangler.toml says 5). */
+  auditMaxRetries?: number;
 }
 
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
@@ -65,13 +72,32 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
     ],
     compatibilityDate: COMPATIBILITY_DATE,
     compatibilityFlags: COMPATIBILITY_FLAGS,
-    r2Buckets: { MODELS: MODELS_BUCKET },
-    durableObjects: { RATE_LIMITER: { className: "RateLimiter", useSQLite: true } },
+    r2Buckets: { MODELS: MODELS_BUCKET, AUDIT_BUCKET: AUDIT_BUCKET_NAME },
+    durableObjects: {
+      RATE_LIMITER: { className: "RateLimiter", useSQLite: true },
+      AUDIT_LOG: { className: "AuditLog", useSQLite: true },
+    },
+    queueProducers: { AUDIT_QUEUE: { queueName: AUDIT_QUEUE_NAME } },
+    queueConsumers: {
+      [AUDIT_QUEUE_NAME]: {
+        maxBatchSize: 100,
+        maxBatchTimeout: 1,
+        maxRetries: options.auditMaxRetries ?? 5,
+        deadLetterQueue: AUDIT_DLQ_NAME,
+      },
+      [AUDIT_DLQ_NAME]: { maxBatchSize: 100, maxBatchTimeout: 1 },
+    },
     r2Persist: options.persistTo ? path.join(options.persistTo, "v3", "r2") : false,
-    bindings: { ...(options.modelKeys === undefined ? {} : { MODEL_KEYS: options.modelKeys }), ...options.vars },
+    durableObjectsPersist: options.persistTo ? path.join(options.persistTo, "v3", "do") : false,
+    bindings: {
+      AUDIT_DEAD_LETTER_QUEUE: AUDIT_DLQ_NAME,
+      ...(options.modelKeys === undefined ? {} : { MODEL_KEYS: options.modelKeys }),
+      ...options.vars,
+    },
   });
   const url = await mf.ready;
   const models = await mf.getR2Bucket("MODELS");
+  const audit = await mf.getR2Bucket("AUDIT_BUCKET");
   const artifacts: ArtifactBucket = {
     get: (key) => models.get(key),
     // Miniflare's proxy wants a plain Uint8Array, not a Node Buffer view of a shared pool.
@@ -84,6 +110,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
   let disposed: Promise<void> | undefined;
   return {
     url,
+    audit,
     // Real HTTP to workerd's socket, as a client would connect.
     fetch: (p, init) => fetch(new URL(p, url), init),
     models,

@@ -31,6 +31,7 @@ export async function runModel(
   outputNames: string[] = manifest.signature.outputs.map((o) => o.name),
 ): Promise<{ outputs: Record<string, ort.Tensor>; model: LoadedModel }> {
   const { model, joined } = await acquireModel(c, deps, manifest);
+  c.set("inference", { model: manifest, kid: model.kid, feeds });
   const started = performance.now();
   const outputs = await deps.sessions.run(model, feeds, outputNames);
   if (c.env.SERVER_TIMING === "on") {

@@ -1,0 +1,105 @@
+/**
+ * Builds one request's audit event from what the request left on its context. Runs after the
+ * response, in `waitUntil`.
+ */
+import type { Context } from "hono";
+import { routePath } from "hono/route";
+import type { AppEnv } from "../env";
+import { BastionError } from "../errors";
+import { hex } from "../models/envelope";
+import { AUDIT_SCHEMA, type AuditEvent, type AuditOutcome } from "./types";
+
+export interface RequestFacts {
+  id: string;
+  time: string;
+  latencyMs: number;
+}
+
+export async function buildEvent(c: Context<AppEnv>, facts: RequestFacts, pepper: CryptoKey): Promise<AuditEvent> {
+  const { principal, fn, inference, rateLimits = [] } = c.var;
+  const status = c.res.status;
+  const errorCode = status >= 400 ? errorCodeOf(c) : undefined;
+  const cf = (c.req.raw as { cf?: { country?: string } }).cf;
+  return {
+    schema: AUDIT_SCHEMA,
+    id: facts.id,
+    time: facts.time,
+    requestId: c.var.requestId,
+    method: c.req.method,
+    route: routePath(c, -1),
+    function: fn?.name,
+    model: inference
+      ? { id: inference.model.id, version: inference.model.version, sha256: inference.model.sha256, kid: inference.kid }
+      : fn
+        ? { id: fn.model.id, version: fn.model.version, sha256: fn.model.sha256 }
+        : undefined,
+    outcome: outcomeOf(status, errorCode),
+    status,
+    errorCode,
+    latencyMs: Math.round(facts.latencyMs * 1000) / 1000,
+    principal: principal && {
+      pseudonym: await hmacHex(pepper, new TextEncoder().encode(principal.subject)),
+      clientId: principal.clientId,
+      tenant: principal.tenant,
+      tier: principal.tier,
+    },
+    network: { ip: truncateIp(c.req.header("cf-connecting-ip")), country: cf?.country },
+    inputDigest: inference ? await hmacHex(pepper, canonicalTensors(inference.feeds)) : undefined,
+    output: inference?.summary,
+    rateLimits: rateLimits.map(({ scope, backend, allowed, remaining, outcome }) => ({
+      scope,
+      backend,
+      allowed,
+      remaining,
+      outcome,
+    })),
+  };
+}
+
+function errorCodeOf(c: Context<AppEnv>): string {
+  if (c.error instanceof BastionError) return c.error.code;
+  if (c.res.status === 404) return "not_found";
+  return "internal_error";
+}
+
+function outcomeOf(status: number, code: string | undefined): AuditOutcome {
+  if (status < 400) return "served";
+  if (status === 401) return "invalid_token";
+  if (status === 403) return "forbidden";
+  if (status === 429) return "rate_limited";
+  if (status === 404) return "not_found";
+  if (status < 500) return "invalid_input";
+  if (code?.startsWith("model_")) return "model_unavailable";
+  if (status === 503) return "unavailable";
+  return "internal_error";
+}
+
+/** IPv4 to its /24, IPv6 to its /48: enough for abuse patterns, not to single out a person. */
+export function truncateIp(ip: string | undefined): string | undefined {
+  if (!ip) return undefined;
+  if (ip.includes(".")) return `${ip.split(".").slice(0, 3).join(".")}.0/24`;
+  const groups = ip.split(":").filter((g, i, all) => g !== "" || (i > 0 && i < all.length - 1));
+  return `${groups.slice(0, 3).join(":")}::/48`;
+}
+
+/** The input as the model saw it, in one canonical byte form whatever the request's encoding. */
+function canonicalTensors(feeds: Record<string, { type: string; dims: readonly number[]; data: unknown }>): Uint8Array {
+  const parts: Uint8Array[] = [];
+  for (const name of Object.keys(feeds).sort()) {
+    const { type, dims, data } = feeds[name];
+    const view = data as ArrayBufferView;
+    parts.push(new TextEncoder().encode(`${name}\0${type}\0${dims.join(",")}\0`));
+    parts.push(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
+  }
+  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
+  let offset = 0;
+  for (const part of parts) {
+    out.set(part, offset);
+    offset += part.byteLength;
+  }
+  return out;
+}
+
+async function hmacHex(key: CryptoKey, data: Uint8Array): Promise<string> {
+  return hex(new Uint8Array(await crypto.subtle.sign("HMAC", key, data)));
+}

@@ -1,0 +1,63 @@
+/**
+ * Hono middleware: one audit event per request that reaches it, whatever the outcome, sent to
+ * the queue after the response is ready (in `waitUntil`, so it adds no latency). With auditing
+ * on (the default) and its queue or pepper missing, the protected routes close with 503.
+ */
+import { createMiddleware } from "hono/factory";
+import type { AppEnv } from "../env";
+import { BastionError } from "../errors";
+import { base64url } from "../models/base64url";
+import { buildEvent } from "./event";
+
+export class AuditNotConfigured extends BastionError {
+  constructor(missing: string) {
+    super(503, "audit_not_configured", `auditing is on but ${missing} is not configured`);
+  }
+}
+
+export function auditTrail() {
+  let pepper: { secret: string; key: Promise<CryptoKey> } | undefined;
+  const pepperKey = (secret: string) => {
+    if (pepper?.secret !== secret) {
+      pepper = {
+        secret,
+        key: crypto.subtle.importKey("raw", base64url.decode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
+          "sign",
+        ]),
+      };
+    }
+    return pepper.key;
+  };
+
+  return createMiddleware<AppEnv>(async (c, next) => {
+    if (c.env.AUDIT === "off") return next();
+    const queue = c.env.AUDIT_QUEUE;
+    const secret = c.env.AUDIT_PEPPER;
+    if (!queue) throw new AuditNotConfigured("the AUDIT_QUEUE binding");
+    if (!secret) throw new AuditNotConfigured("the AUDIT_PEPPER secret");
+    const facts = { id: crypto.randomUUID(), time: new Date().toISOString(), latencyMs: 0 };
+    const started = performance.now();
+    await next();
+    facts.latencyMs = performance.now() - started;
+    c.executionCtx.waitUntil(
+      (async () => {
+        const event = await buildEvent(c, facts, await pepperKey(secret));
+        try {
+          await queue.send(event);
+        } catch {
+          await queue.send(event).catch((error: unknown) => {
+            // The queue refused twice: say so loudly, with what identifies the lost event.
+            console.error(
+              JSON.stringify({
+                event: "audit_send_failed",
+                id: event.id,
+                requestId: event.requestId,
+                error: String(error),
+              }),
+            );
+          });
+        }
+      })(),
+    );
+  });
+}
