@@ -75,23 +75,30 @@ export function readDevVars(): Record<string, string> {
   return existsSync(DEV_VARS) ? (parseEnv(readFileSync(DEV_VARS, "utf8")) as Record<string, string>) : {};
 }
 
-/** Opens the MODELS bucket of wrangler dev's local state; call `dispose` when done. */
-export async function openLocalModelsBucket(
-  persistRoot = PERSIST_ROOT,
-): Promise<{ bucket: ArtifactBucket; dispose: () => Promise<void> }> {
+type LocalBucket = Awaited<ReturnType<Miniflare["getR2Bucket"]>>;
+
+/** Opens the R2 buckets of wrangler dev's local state (or another `--persist-to` root); call `dispose` when done. */
+export async function openLocalBuckets(persistRoot = PERSIST_ROOT): Promise<{
+  models: ArtifactBucket;
+  audit: LocalBucket;
+  dispose: () => Promise<void>;
+}> {
   const mf = new Miniflare({
     modules: true,
     script: "export default { fetch() { return new Response(null, { status: 404 }) } }",
-    r2Buckets: { MODELS: MODELS_BUCKET },
+    r2Buckets: { MODELS: MODELS_BUCKET, AUDIT_BUCKET: AUDIT_BUCKET_NAME },
     r2Persist: path.join(persistRoot, "v3", "r2"),
   });
-  const r2 = await mf.getR2Bucket("MODELS");
-  const bucket: ArtifactBucket = {
+  return { models: asArtifactBucket(await mf.getR2Bucket("MODELS")), audit: await mf.getR2Bucket("AUDIT_BUCKET"), dispose: () => mf.dispose() };
+}
+
+/** A Miniflare bucket as the model recipe uses one. */
+export function asArtifactBucket(r2: LocalBucket): ArtifactBucket {
+  return {
     get: (key) => r2.get(key),
     // Miniflare's proxy wants a plain Uint8Array, not a Node Buffer view of a shared pool.
     put: (key, value, options) => r2.put(key, typeof value === "string" ? value : new Uint8Array(value), options),
   };
-  return { bucket, dispose: () => mf.dispose() };
 }
 
 /**

@@ -9,7 +9,7 @@ import path from "node:path";
 import { Miniflare } from "miniflare";
 import { type ArtifactBucket, buildArtifact, readManifests } from "../models/recipe";
 import { importKeyring } from "../src/models/keyring";
-import { AUDIT_BUCKET_NAME, MODELS_BUCKET, ROOT } from "./local-state";
+import { AUDIT_BUCKET_NAME, asArtifactBucket, MODELS_BUCKET, ROOT } from "./local-state";
 
 const AUDIT_QUEUE_NAME = "bastion-audit";
 const AUDIT_DLQ_NAME = "bastion-audit-dlq";
@@ -37,6 +37,8 @@ export interface LocalWorker {
   url: URL;
   /** The audit bucket, as the worker sees it. */
   audit: Awaited<ReturnType<Miniflare["getR2Bucket"]>>;
+  /** The audit queue's producer, as the worker has it. */
+  auditQueue: Queue<unknown>;
   fetch(path: string, init?: RequestInit): Promise<Response>;
   /** The MODELS bucket, as the worker sees it. */
   models: Awaited<ReturnType<Miniflare["getR2Bucket"]>>;
@@ -98,11 +100,8 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
   const url = await mf.ready;
   const models = await mf.getR2Bucket("MODELS");
   const audit = await mf.getR2Bucket("AUDIT_BUCKET");
-  const artifacts: ArtifactBucket = {
-    get: (key) => models.get(key),
-    // Miniflare's proxy wants a plain Uint8Array, not a Node Buffer view of a shared pool.
-    put: (key, value, opts) => models.put(key, typeof value === "string" ? value : new Uint8Array(value), opts),
-  };
+  const auditQueue = await mf.getQueueProducer("AUDIT_QUEUE");
+  const artifacts = asArtifactBucket(models);
   if (options.seedWith) {
     const keyring = await importKeyring(options.seedWith, ["wrapKey", "unwrapKey"]);
     for (const manifest of await readManifests()) await buildArtifact(artifacts, manifest, keyring);
@@ -111,6 +110,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
   return {
     url,
     audit,
+    auditQueue,
     // Real HTTP to workerd's socket, as a client would connect.
     fetch: (p, init) => fetch(new URL(p, url), init),
     models,

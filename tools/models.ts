@@ -17,7 +17,7 @@ import path from "node:path";
 import { parseArgs, promisify } from "node:util";
 import { type ArtifactBucket, buildArtifact, readEnvelope, readManifests, rotateArtifact } from "../models/recipe";
 import { generateKeyJwk, importKeyring } from "../src/models/keyring";
-import { ensureDevVars, MODELS_BUCKET, openLocalModelsBucket, ROOT, withLock } from "./local-state";
+import { ensureDevVars, MODELS_BUCKET, openLocalBuckets, ROOT, withLock } from "./local-state";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -45,9 +45,9 @@ if (command === "keygen") {
 async function run(command: "build" | "rotate" | "status") {
   const secret = process.env.MODEL_KEYS ?? (values.remote ? undefined : (await ensureDevVars()).MODEL_KEYS);
   const keyring = await importKeyring(secret, ["wrapKey", "unwrapKey"]);
-  const { bucket, dispose } = values.remote
-    ? { bucket: remoteBucket(), dispose: async () => {} }
-    : await openLocalModelsBucket(values["persist-to"] ? path.resolve(values["persist-to"]) : undefined);
+  const { models: bucket, dispose } = values.remote
+    ? { models: remoteBucket(), dispose: async () => {} }
+    : await openLocalBuckets(values["persist-to"] ? path.resolve(values["persist-to"]) : undefined);
   try {
     for (const manifest of await readManifests()) {
       const name = `${manifest.id}@${manifest.version}`;

@@ -19,7 +19,7 @@ import { buildArtifact, readManifests } from "../models/recipe";
 import { LOCAL_OVERRIDABLE_SETTINGS } from "../src/env";
 import { importKeyring } from "../src/models/keyring";
 import { freePort } from "./free-port";
-import { ensureDevVars, openLocalModelsBucket, ROOT, withLock, writeDotenv } from "./local-state";
+import { ensureDevVars, openLocalBuckets, ROOT, withLock, writeDotenv } from "./local-state";
 import { startRedisBridge } from "./redis-bridge";
 
 const port = Number(process.env.PORT ?? 8787);
@@ -34,7 +34,7 @@ const settings = await withLock("models", async () => {
     if (value !== undefined) merged[name] = value;
   }
   const keyring = await importKeyring(merged.MODEL_KEYS, ["wrapKey", "unwrapKey"]);
-  const { bucket, dispose } = await openLocalModelsBucket();
+  const { models: bucket, dispose } = await openLocalBuckets();
   try {
     for (const manifest of await readManifests()) {
       const outcome = await buildArtifact(bucket, manifest, keyring);

@@ -14,8 +14,6 @@ const DAY_MS = 86_400_000;
 
 export class AuditLog extends DurableObject<Bindings> {
   #key: Promise<CryptoKey> | undefined;
-  /** Fault injector (AUDIT_FAULT_INJECTION="fail-writes:N"): the next N R2 writes fail. */
-  #failuresLeft = Number(/^fail-writes:(\d+)$/.exec(this.env.AUDIT_FAULT_INJECTION ?? "")?.[1] ?? 0);
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -23,25 +21,35 @@ export class AuditLog extends DurableObject<Bindings> {
   }
 
   /** Appends the events not written before; returns how many were new and how many repeats. */
-  append(events: AuditEvent[]): Promise<{ written: number; duplicates: number }> {
+  async append(events: AuditEvent[]): Promise<{ written: number; duplicates: number }> {
     // One append at a time: R2 writes are I/O, and two interleaved appends would fork the chain.
-    return this.ctx.blockConcurrencyWhile(async () => {
-      const fresh = this.#unwritten(events);
-      let head = (await this.ctx.storage.get<ChainHead>("head")) ?? { seq: 0, hash: GENESIS };
-      for (const group of byHour(fresh)) {
-        const sealed = await sealObject(group, head, await this.#signingKey());
-        await this.#write(sealed.key, sealed.body);
-        const now = Date.now();
-        this.ctx.storage.transactionSync(() => {
-          for (const event of group)
-            this.ctx.storage.sql.exec("INSERT OR IGNORE INTO written (id, at) VALUES (?, ?)", event.id, now);
-        });
-        await this.ctx.storage.put("head", sealed.head);
-        head = sealed.head;
-      }
-      this.#forgetOlderThan(Date.now() - this.#retentionDays() * DAY_MS);
-      return { written: fresh.length, duplicates: events.length - fresh.length };
-    });
+    // A failure is returned, not thrown, from inside: a throw there would reset the object.
+    const outcome = await this.ctx.blockConcurrencyWhile(() =>
+      this.#append(events).then(
+        (counts) => ({ counts }),
+        (error: unknown) => ({ error: String(error) }),
+      ),
+    );
+    if ("error" in outcome) throw new Error(outcome.error);
+    return outcome.counts;
+  }
+
+  async #append(events: AuditEvent[]) {
+    const fresh = this.#unwritten(events);
+    let head = (await this.ctx.storage.get<ChainHead>("head")) ?? { seq: 0, hash: GENESIS };
+    for (const group of byHour(fresh)) {
+      const sealed = await sealObject(group, head, await this.#signingKey());
+      await this.#write(sealed.key, sealed.body);
+      const now = Date.now();
+      this.ctx.storage.transactionSync(() => {
+        for (const event of group)
+          this.ctx.storage.sql.exec("INSERT OR IGNORE INTO written (id, at) VALUES (?, ?)", event.id, now);
+      });
+      await this.ctx.storage.put("head", sealed.head);
+      head = sealed.head;
+    }
+    this.#forgetOlderThan(Date.now() - this.#retentionDays() * DAY_MS);
+    return { written: fresh.length, duplicates: events.length - fresh.length };
   }
 
   #unwritten(events: AuditEvent[]): AuditEvent[] {
@@ -54,9 +62,14 @@ export class AuditLog extends DurableObject<Bindings> {
   }
 
   async #write(key: string, body: string) {
-    if (this.#failuresLeft > 0) {
-      this.#failuresLeft--;
-      throw new Error("fault injection: R2 write refused");
+    // Fault injector for tests (AUDIT_FAULT_INJECTION="fail-writes:N"): the first N writes fail.
+    const faults = Number(/^fail-writes:(\d+)$/.exec(this.env.AUDIT_FAULT_INJECTION ?? "")?.[1] ?? 0);
+    if (faults > 0) {
+      const injected = (await this.ctx.storage.get<number>("faults-injected")) ?? 0;
+      if (injected < faults) {
+        await this.ctx.storage.put("faults-injected", injected + 1);
+        throw new Error("fault injection: R2 write refused");
+      }
     }
     await this.env.AUDIT_BUCKET.put(key, body, { httpMetadata: { contentType: "application/x-ndjson" } });
   }

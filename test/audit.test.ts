@@ -1,0 +1,337 @@
+/**
+ * The audit log against the real worker, local Queues, R2 and Durable Objects: one event per
+ * request whatever its outcome, nothing lost or duplicated, failures retried or dead-lettered,
+ * private by construction, and every kind of tampering found by `npm run audit -- verify`.
+ */
+import { execFile } from "node:child_process";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { afterAll, describe, expect, it } from "vitest";
+import type { AuditEvent } from "../src/audit/types";
+import { artifactKeys } from "../src/models/manifest";
+import { manifestOf, toneFrame } from "./reference";
+import { auditSecrets, postJson, startWorker, type TestWorker, tokenWithScopes } from "./worker";
+
+const scratch = mkdtempSync(path.join(tmpdir(), "bastion-audit-"));
+const workers: TestWorker[] = [];
+afterAll(async () => {
+  await Promise.all(workers.splice(0).map((w) => w.dispose()));
+  rmSync(scratch, { recursive: true, force: true });
+});
+async function worker(options: Parameters<typeof startWorker>[0] = {}) {
+  const started = await startWorker(options);
+  workers.push(started);
+  return started;
+}
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const noIpLimit = { ip: { limit: 1_000_000 } };
+
+/** Every object under `prefix`, with its body. */
+async function objects(w: TestWorker, prefix = "audit/") {
+  const found: { name: string; body: string }[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await w.audit.list({ prefix, cursor });
+    for (const object of page.objects)
+      found.push({ name: object.key, body: (await (await w.audit.get(object.key))?.text()) ?? "" });
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return found;
+}
+const eventsIn = (found: { body: string }[], header = true) =>
+  found.flatMap(({ body }) =>
+    body
+      .split("\n")
+      .slice(header ? 1 : 0)
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as AuditEvent),
+  );
+
+/** Waits until the log (and the dead-letter store) hold `count` events, or times out. */
+async function drained(w: TestWorker, count: number, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const logged = eventsIn(await objects(w));
+    const dead = eventsIn(await objects(w, "audit-dead-letter/"), false);
+    if (logged.length + dead.length >= count || Date.now() > deadline) return { logged, dead };
+    await sleep(250);
+  }
+}
+
+const cli = (args: string[]) =>
+  promisify(execFile)(process.execPath, ["--import", "tsx", "tools/audit.ts", ...args], {
+    env: { ...process.env, AUDIT_SIGNING_KEY: auditSecrets.AUDIT_SIGNING_KEY },
+    maxBuffer: 64 << 20,
+  }).then(
+    ({ stdout }) => ({ code: 0, stdout }),
+    (error: { code: number; stdout: string }) => ({ code: error.code, stdout: error.stdout }),
+  );
+
+describe("2,000 requests of mixed outcomes", () => {
+  const state = path.join(scratch, "state");
+
+  it("leave exactly 2,000 events, one per request, none duplicated, outcomes as answered, chain verified", async () => {
+    const w = await worker({
+      persistTo: state,
+      vars: { RATE_LIMITS: JSON.stringify({ ...noIpLimit, functions: { vad: { limit: 700 } } }) },
+    });
+    await w.models.delete(artifactKeys(await manifestOf("ppocr-det")).envelope);
+    const caller = `Bearer ${await tokenWithScopes("infer:*", { sub: "auditor-1" })}`;
+    const wrongScope = `Bearer ${await tokenWithScopes("infer:text-detect", { sub: "auditor-2" })}`;
+    const audio = toneFrame(0);
+    const request = (i: number): Promise<Response> => {
+      const kind = i % 10;
+      if (kind < 5) return postJson(w, "/v1/functions/vad", { audio }, { authorization: caller });
+      if (kind === 5) return w.anonymous("/v1/functions/vad", { method: "POST", body: "{}" });
+      if (kind === 6) return postJson(w, "/v1/functions/vad", { audio }, { authorization: wrongScope });
+      if (kind === 7) return postJson(w, "/v1/functions/vad", { audio: [1, 2] }, { authorization: caller });
+      if (kind === 8) return postJson(w, "/v1/functions/no-such-function", {}, { authorization: caller });
+      return postJson(
+        w,
+        "/v1/functions/text-detect",
+        { height: 32, width: 32, tensor: new Array(3072).fill(0) },
+        { authorization: caller },
+      );
+    };
+    const answered = new Map<number, number>();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < 2000) {
+          const response = await request(next++);
+          await response.arrayBuffer();
+          answered.set(response.status, (answered.get(response.status) ?? 0) + 1);
+        }
+      }),
+    );
+    expect([...answered.keys()].sort()).toEqual([200, 400, 401, 403, 404, 429, 503]);
+
+    const { logged, dead } = await drained(w, 2000);
+    expect(dead).toHaveLength(0);
+    expect(logged).toHaveLength(2000);
+    expect(new Set(logged.map((e) => e.id)).size).toBe(2000);
+    expect(new Set(logged.map((e) => e.requestId)).size).toBe(2000);
+    const recorded = new Map<number, number>();
+    for (const event of logged) recorded.set(event.status, (recorded.get(event.status) ?? 0) + 1);
+    expect(Object.fromEntries(recorded)).toEqual(Object.fromEntries(answered));
+    const outcomes = new Set(logged.map((e) => e.outcome));
+    expect(outcomes).toEqual(
+      new Set([
+        "served",
+        "rate_limited",
+        "invalid_token",
+        "forbidden",
+        "invalid_input",
+        "not_found",
+        "model_unavailable",
+      ]),
+    );
+    await w.dispose();
+
+    const verified = await cli(["verify", "--persist-to", state]);
+    expect(verified.stdout).toMatch(/\d+ objects, 2000 events: chain verified/);
+    expect(verified.code).toBe(0);
+  });
+
+  it("export writes them by time and function, as NDJSON or CSV", async () => {
+    const all = await cli(["export", "--persist-to", state, "--from", "2000-01-01", "--to", "2100-01-01"]);
+    expect(all.code).toBe(0);
+    expect(all.stdout.trim().split("\n")).toHaveLength(2000);
+    const detect = await cli([
+      "export",
+      "--persist-to",
+      state,
+      "--from",
+      "2000-01-01",
+      "--to",
+      "2100-01-01",
+      "--function",
+      "text-detect",
+      "--format",
+      "csv",
+    ]);
+    expect(detect.code).toBe(0);
+    const [header, ...rows] = detect.stdout.trim().split("\n");
+    expect(header.split(",").slice(0, 6)).toEqual(["id", "time", "request_id", "method", "route", "function"]);
+    expect(rows).toHaveLength(200);
+    expect(rows.every((row) => row.split(",")[5] === "text-detect")).toBe(true);
+    const none = await cli(["export", "--persist-to", state, "--from", "2000-01-01", "--to", "2000-01-02"]);
+    expect(none.stdout).toBe("");
+  });
+});
+
+describe("events", () => {
+  it("carry what a reviewer needs and nothing private", async () => {
+    const w = await worker({ vars: { RATE_LIMITS: JSON.stringify(noIpLimit) } });
+    const token = `Bearer ${await tokenWithScopes("infer:*", { sub: "alice@example.com", client_id: "app-7", tid: "acme", tier: "pro" })}`;
+    const audio = toneFrame(3);
+    await postJson(w, "/v1/functions/vad", { audio }, { authorization: token, "cf-connecting-ip": "203.0.113.77" });
+    await postJson(
+      w,
+      "/v1/functions/vad",
+      { audio },
+      { authorization: token, "cf-connecting-ip": "2001:db8:1234:5678::1" },
+    );
+    await w.anonymous("/v1/functions/vad", {
+      method: "POST",
+      body: "{}",
+      headers: { "cf-connecting-ip": "198.51.100.9" },
+    });
+    const { logged } = await drained(w, 3);
+    const [served, again, refused] = logged.sort((a, b) => a.time.localeCompare(b.time));
+    expect(served).toMatchObject({
+      schema: "bastion.audit/1",
+      method: "POST",
+      route: "/v1/functions/:name",
+      function: "vad",
+      model: { id: "silero-vad", version: "5", sha256: expect.stringMatching(/^[0-9a-f]{64}$/), kid: "test-key" },
+      outcome: "served",
+      status: 200,
+      principal: { pseudonym: expect.stringMatching(/^[0-9a-f]{64}$/), clientId: "app-7", tenant: "acme", tier: "pro" },
+      network: { ip: "203.0.113.0/24" },
+      inputDigest: expect.stringMatching(/^[0-9a-f]{64}$/),
+      output: { speech: expect.any(Boolean), speechProbability: expect.any(Number) },
+      rateLimits: [
+        expect.objectContaining({ scope: "ip", allowed: true }),
+        expect.objectContaining({ scope: "principal", allowed: true }),
+      ],
+    });
+    expect(served.latencyMs).toBeGreaterThanOrEqual(0);
+    // The same person and the same input give the same pseudonym and digest; neither is readable.
+    expect(again.principal?.pseudonym).toBe(served.principal?.pseudonym);
+    expect(again.inputDigest).toBe(served.inputDigest);
+    expect(again.network.ip).toBe("2001:db8:1234::/48");
+    const text = JSON.stringify(logged);
+    expect(text).not.toContain("alice");
+    expect(text).not.toContain(String(audio[5]));
+    expect(refused).toMatchObject({
+      outcome: "invalid_token",
+      status: 401,
+      errorCode: "invalid_token",
+      network: { ip: "198.51.100.0/24" },
+    });
+    expect(refused.principal).toBeUndefined();
+  });
+
+  it("are written once even when the queue delivers them twice", async () => {
+    const w = await worker();
+    await postJson(w, "/v1/functions/vad", { audio: toneFrame(0) });
+    const [event] = (await drained(w, 1)).logged;
+    await w.auditQueue.send(event);
+    await w.auditQueue.sendBatch([{ body: event }, { body: event }]);
+    await postJson(w, "/v1/functions/vad", { audio: toneFrame(1) });
+    const { logged } = await drained(w, 2);
+    await sleep(1500);
+    const after = eventsIn(await objects(w));
+    expect(after.filter((e) => e.id === event.id)).toHaveLength(1);
+    expect(after).toHaveLength(2);
+    expect(logged.length).toBeLessThanOrEqual(2);
+  });
+
+  it("with no pepper configured, the protected routes close instead of serving unaudited", async () => {
+    const w = await worker({ vars: { AUDIT_PEPPER: "" } });
+    const response = await postJson(w, "/v1/functions/vad", { audio: toneFrame(0) });
+    expect(response.status).toBe(503);
+    expect(await response.json()).toMatchObject({ code: "audit_not_configured" });
+  });
+});
+
+describe("failed R2 writes (fault injector: the log's first N writes fail)", () => {
+  const send = async (w: TestWorker, n: number) => {
+    for (let i = 0; i < n; i++)
+      expect((await postJson(w, "/v1/functions/vad", { audio: toneFrame(i) })).status).toBe(200);
+  };
+
+  it("are retried with back-off until they land, nothing lost or doubled", async () => {
+    const w = await worker({ vars: { AUDIT_FAULT_INJECTION: "fail-writes:2", AUDIT_RETRY_DELAY_SECONDS: "1" } });
+    await send(w, 30);
+    const { logged, dead } = await drained(w, 30);
+    expect(dead).toHaveLength(0);
+    expect(logged).toHaveLength(30);
+    expect(new Set(logged.map((e) => e.id)).size).toBe(30);
+  });
+
+  it("that never succeed end in the dead-letter store, with the counts adding up", async () => {
+    const w = await worker({
+      auditMaxRetries: 2,
+      vars: { AUDIT_FAULT_INJECTION: "fail-writes:1000", AUDIT_RETRY_DELAY_SECONDS: "0" },
+    });
+    await send(w, 20);
+    const { logged, dead } = await drained(w, 20);
+    expect(logged).toHaveLength(0);
+    expect(new Set(dead.map((e) => e.id)).size).toBe(20);
+  });
+});
+
+describe("tampering", () => {
+  it("is found and named by `npm run audit -- verify`, kind by kind", async () => {
+    const w = await worker();
+    // Four waves a consumer batch apart: four objects in the chain.
+    for (let wave = 0; wave < 4; wave++) {
+      for (let i = 0; i < 3; i++) await postJson(w, "/v1/functions/vad", { audio: toneFrame(i) });
+      await drained(w, (wave + 1) * 3);
+    }
+    const original = await objects(w);
+    expect(original.length).toBeGreaterThanOrEqual(4);
+    const copy = (name: string, change?: (files: Map<string, string>) => void) => {
+      const files = new Map(original.map((o) => [o.name, o.body]));
+      change?.(files);
+      const dir = path.join(scratch, name);
+      for (const [file, body] of files) {
+        mkdirSync(path.dirname(path.join(dir, file)), { recursive: true });
+        writeFileSync(path.join(dir, file), body);
+      }
+      return dir;
+    };
+    const [first, second, third] = original.map((o) => o.name);
+
+    const intact = await cli(["verify", "--dir", copy("intact")]);
+    expect(intact.code).toBe(0);
+    expect(intact.stdout).toContain("chain verified");
+
+    const cases: [string, (files: Map<string, string>) => void, RegExp][] = [
+      [
+        "modified",
+        (f) => f.set(second, (f.get(second) as string).replace('"status":200', '"status":201')),
+        /seq 2\): events modified/,
+      ],
+      ["deleted", (f) => f.delete(second), /seq 2 is missing: an object was deleted/],
+      [
+        "inserted",
+        (f) => f.set(second.replace(/\d{12}/, "000000000099"), f.get(first) as string),
+        /seq 1 appears twice/,
+      ],
+      [
+        "reordered",
+        (f) => {
+          const [a, b] = [f.get(second) as string, f.get(third) as string];
+          f.set(second, b);
+          f.set(third, a);
+        },
+        /holds seq 3 under the name of seq 2/,
+      ],
+      [
+        "header edited",
+        (f) => f.set(second, (f.get(second) as string).replace(/"events":\d+/, '"events":1')),
+        /header MAC is invalid/,
+      ],
+    ];
+    for (const [kind, change, expected] of cases) {
+      const result = await cli(["verify", "--dir", copy(kind, change)]);
+      expect(result.code, kind).toBe(1);
+      expect(result.stdout, kind).toMatch(expected);
+    }
+    const exported = await cli([
+      "export",
+      "--dir",
+      copy("modified-export", cases[0][1]),
+      "--from",
+      "2000-01-01",
+      "--to",
+      "2100-01-01",
+    ]);
+    expect(exported.code).toBe(1);
+  });
+});

@@ -1,0 +1,146 @@
+/**
+ * `npm run audit -- <command>`: reads the audit log in R2.
+ *
+ *   verify                       check every object's digest and MAC, and the chain they form
+ *   export --from T --to T       the events with from <= time < to (ISO 8601), to standard output
+ *          [--function NAME] [--format ndjson|csv] [--out FILE] [--skip-verify]
+ *
+ * The log is wrangler dev's local state (`--persist-to DIR` for another), or, with `--dir DIR`, a
+ * directory of objects downloaded from R2 (e.g. `rclone copy r2:bastion-audit/audit DIR`). The
+ * MAC key is AUDIT_SIGNING_KEY from the environment, else from .dev.vars.
+ */
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { importSigningKey, verifyChain } from "../src/audit/chain";
+import type { AuditEvent } from "../src/audit/types";
+import { openLocalBuckets, readDevVars } from "./local-state";
+
+const CSV_COLUMNS: [string, (e: AuditEvent) => unknown][] = [
+  ["id", (e) => e.id],
+  ["time", (e) => e.time],
+  ["request_id", (e) => e.requestId],
+  ["method", (e) => e.method],
+  ["route", (e) => e.route],
+  ["function", (e) => e.function],
+  ["model_id", (e) => e.model?.id],
+  ["model_version", (e) => e.model?.version],
+  ["model_sha256", (e) => e.model?.sha256],
+  ["kid", (e) => e.model?.kid],
+  ["outcome", (e) => e.outcome],
+  ["status", (e) => e.status],
+  ["error_code", (e) => e.errorCode],
+  ["latency_ms", (e) => e.latencyMs],
+  ["pseudonym", (e) => e.principal?.pseudonym],
+  ["client_id", (e) => e.principal?.clientId],
+  ["tenant", (e) => e.principal?.tenant],
+  ["tier", (e) => e.principal?.tier],
+  ["ip", (e) => e.network.ip],
+  ["country", (e) => e.network.country],
+  ["input_digest", (e) => e.inputDigest],
+  ["output", (e) => (e.output ? JSON.stringify(e.output) : undefined)],
+  ["rate_limits", (e) => JSON.stringify(e.rateLimits)],
+];
+
+const { values, positionals } = parseArgs({
+  allowPositionals: true,
+  options: {
+    dir: { type: "string" },
+    "persist-to": { type: "string" },
+    from: { type: "string" },
+    to: { type: "string" },
+    function: { type: "string" },
+    format: { type: "string", default: "ndjson" },
+    out: { type: "string" },
+    "skip-verify": { type: "boolean" },
+  },
+});
+const command = positionals[0];
+if (command !== "verify" && command !== "export") usage("a command: verify or export");
+if (command === "export" && (!values.from || !values.to)) usage("export needs --from and --to");
+if (values.format !== "ndjson" && values.format !== "csv") usage("--format is ndjson or csv");
+
+const secret = process.env.AUDIT_SIGNING_KEY ?? readDevVars().AUDIT_SIGNING_KEY;
+if (!secret) usage("AUDIT_SIGNING_KEY (environment or .dev.vars)");
+const objects = await readObjects();
+const report = await verifyChain(objects, await importSigningKey(secret));
+
+if (command === "verify") {
+  for (const problem of report.problems) console.log(`TAMPERED ${problem}`);
+  console.log(
+    `${report.objects} objects, ${report.events} events: ${report.problems.length === 0 ? "chain verified" : `${report.problems.length} problems`}`,
+  );
+  process.exit(report.problems.length === 0 ? 0 : 1);
+}
+
+if (report.problems.length > 0 && !values["skip-verify"]) {
+  for (const problem of report.problems) console.error(`TAMPERED ${problem}`);
+  console.error("the log does not verify; export refused (--skip-verify exports anyway)");
+  process.exit(1);
+}
+const from = Date.parse(values.from as string);
+const to = Date.parse(values.to as string);
+if (Number.isNaN(from) || Number.isNaN(to)) usage("--from and --to are ISO 8601 dates or times");
+const events = objects
+  .flatMap(({ body }) =>
+    body
+      .split("\n")
+      .slice(1)
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as AuditEvent),
+  )
+  .filter((event) => {
+    const time = Date.parse(event.time);
+    return time >= from && time < to && (!values.function || event.function === values.function);
+  })
+  .sort((a, b) => a.time.localeCompare(b.time));
+const text = values.format === "csv" ? toCsv(events) : events.map((event) => `${JSON.stringify(event)}\n`).join("");
+if (values.out) {
+  writeFileSync(values.out, text);
+  console.error(`${events.length} events written to ${values.out}`);
+} else {
+  process.stdout.write(text);
+}
+
+async function readObjects(): Promise<{ name: string; body: string }[]> {
+  if (values.dir) {
+    const root = path.resolve(values.dir);
+    return (readdirSync(root, { recursive: true }) as string[])
+      .filter((file) => file.endsWith(".ndjson") && !file.includes("audit-dead-letter"))
+      .sort()
+      .map((file) => ({ name: file, body: readFileSync(path.join(root, file), "utf8") }));
+  }
+  const { audit, dispose } = await openLocalBuckets(
+    values["persist-to"] ? path.resolve(values["persist-to"]) : undefined,
+  );
+  try {
+    const objects: { name: string; body: string }[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await audit.list({ prefix: "audit/", cursor });
+      for (const object of page.objects)
+        objects.push({ name: object.key, body: (await (await audit.get(object.key))?.text()) ?? "" });
+      cursor = page.truncated ? page.cursor : undefined;
+    } while (cursor);
+    return objects;
+  } finally {
+    await dispose();
+  }
+}
+
+function toCsv(events: AuditEvent[]): string {
+  const cell = (value: unknown) => {
+    const text = value === undefined || value === null ? "" : String(value);
+    return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
+  };
+  const rows = events.map((event) => CSV_COLUMNS.map(([, read]) => cell(read(event))).join(","));
+  return `${[CSV_COLUMNS.map(([name]) => name).join(","), ...rows].join("\n")}\n`;
+}
+
+function usage(problem: string): never {
+  console.error(`npm run audit: ${problem}`);
+  console.error(
+    "usage: npm run audit -- verify | export --from T --to T [--function F] [--format ndjson|csv] [--out FILE]  [--dir DIR | --persist-to DIR]",
+  );
+  process.exit(2);
+}
