@@ -9,6 +9,7 @@
  *     latency of a trivial authenticated route next to a public one;
  *   - a rate-limit check per backend (Durable Object; local Redis through the Upstash-REST
  *     bridge), inside workerd and over HTTP on a limited route;
+ *   - the vad function over HTTP with the audit log on and off (sending happens after the response);
  * and the size of the deployable bundle. It prints tables and writes tools/bench-results.json.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -17,6 +18,7 @@ import path from "node:path";
 import * as ortNode from "onnxruntime-node";
 import { functions } from "../functions";
 import { readPlaintext } from "../models/recipe";
+import { base64url } from "../src/models/base64url";
 import { generateKeyJwk } from "../src/models/keyring";
 import { authVars, makeKey, sign } from "../test/tokens";
 import { BENCH_CASES, type BenchTensor } from "./bench-cases";
@@ -35,6 +37,14 @@ const quantile = (values: number[], q: number) => {
   return sorted[Math.min(sorted.length - 1, Math.floor(q * sorted.length))];
 };
 const median = (values: number[]) => quantile(values, 0.5);
+/** p50 and p99 of each kind's samples, in ms. */
+const percentiles = (samplesByKind: Record<string, number[]>, digits = 3) =>
+  Object.fromEntries(
+    Object.entries(samplesByKind).map(([kind, samples]) => [
+      kind,
+      { p50: round(median(samples), digits), p99: round(quantile(samples, 0.99), digits), requests: samples.length },
+    ]),
+  );
 const round = (x: number, digits = 2) => Number(x.toFixed(digits));
 
 function oipJson(inputs: BenchTensor[]) {
@@ -114,6 +124,8 @@ async function main() {
   const auth = authVars(tokenKeys);
   const redis = await startRedisServer();
   const bridge = await startRedisBridge({ redisUrl: redis.url, token: "bench" });
+  const secret = () => base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
+  const auditSecrets = { AUDIT_PEPPER: secret(), AUDIT_SIGNING_KEY: secret() };
   const viaRedis = { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: bridge.token };
   // The benchmark measures speed, not limits: lift them far out of reach.
   const unlimited = { algorithm: "sliding-window", limit: 1_000_000_000 };
@@ -124,6 +136,7 @@ async function main() {
   const results: Record<string, unknown>[] = [];
   const authResults: Record<string, unknown> = {};
   const limitResults: Record<string, unknown> = {};
+  const auditResults: Record<string, unknown> = {};
   const workers: LocalWorker[] = [];
   const start = async (bundle: string, main = "index.js", seed = true, extra: Record<string, string> = {}) => {
     const worker = await startLocalWorker({
@@ -131,7 +144,7 @@ async function main() {
       main,
       modelKeys,
       seedWith: seed ? modelKeys : false,
-      vars: { SERVER_TIMING: "on", ...auth, ...viaRedis, RATE_LIMITS: noLimits, ...extra },
+      vars: { SERVER_TIMING: "on", ...auth, ...auditSecrets, ...viaRedis, RATE_LIMITS: noLimits, ...extra },
     });
     workers.push(worker);
     return worker;
@@ -189,18 +202,24 @@ async function main() {
       limitedRoute.upstash.push((await timed(() => app.fetch("/v2/models/vad", { headers: { authorization } }))).ms);
       limitedRoute["no-limit (health)"].push((await timed(() => app.fetch("/v2/health/live"))).ms);
     }
-    limitResults.http = Object.fromEntries(
-      Object.entries(limitedRoute).map(([kind, samples]) => [
-        kind,
-        { p50: round(median(samples), 3), p99: round(quantile(samples, 0.99), 3) },
-      ]),
-    );
-    authResults.http = Object.fromEntries(
-      Object.entries(trivial).map(([kind, samples]) => [
-        kind,
-        { p50: round(median(samples), 3), p99: round(quantile(samples, 0.99), 3) },
-      ]),
-    );
+    limitResults.http = percentiles(limitedRoute);
+    process.stdout.write("audit: on/off\n");
+    const auditOff = await start(appBundle, "index.js", true, { AUDIT: "off" });
+    const vadBody = JSON.stringify({ audio: Array.from(BENCH_CASES[0].inputs()[0].data, Number) });
+    const auditSamples: Record<string, number[]> = { on: [], off: [] };
+    const callVad = (w: LocalWorker) => () =>
+      w.fetch("/v1/functions/vad", {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization },
+        body: vadBody,
+      });
+    for (let i = 0; i < 5; i++) await Promise.all([timed(callVad(app)), timed(callVad(auditOff))]);
+    for (let i = 0; i < HTTP_REQUESTS; i++) {
+      auditSamples.on.push((await timed(callVad(app))).ms);
+      auditSamples.off.push((await timed(callVad(auditOff))).ms);
+    }
+    auditResults.vadHttp = percentiles(auditSamples);
+    authResults.http = percentiles(trivial);
     for (const bench of BENCH_CASES) {
       const inputs = bench.inputs();
       process.stdout.write(`${bench.model}: warm`);
@@ -282,12 +301,7 @@ async function main() {
           firstRun: medianOf("firstRunMs"),
           trials: COLD_TRIALS,
         },
-        httpSequentialMs: Object.fromEntries(
-          Object.entries(http).map(([kind, samples]) => [
-            kind,
-            { p50: round(median(samples)), p99: round(quantile(samples, 0.99)), requests: samples.length },
-          ]),
-        ),
+        httpSequentialMs: percentiles(http, 2),
       });
     }
   } finally {
@@ -305,6 +319,7 @@ async function main() {
     models: results,
     auth: authResults,
     rateLimits: limitResults,
+    audit: auditResults,
   };
   if (!QUICK) writeFileSync(path.join(ROOT, "tools", "bench-results.json"), `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nbundle: ${sizeLine}`);
@@ -312,6 +327,8 @@ async function main() {
   console.log(JSON.stringify(authResults, null, 2));
   console.log("rate-limit checks: in-worker mean and p99 per call (ms), and HTTP to a limited metadata route:");
   console.log(JSON.stringify(limitResults, null, 2));
+  console.log("audit log on vs off: HTTP to the vad function (ms):");
+  console.log(JSON.stringify(auditResults, null, 2));
   console.table(
     results.map((r) => {
       const warm = r.warmInferenceMs as Record<string, number>;

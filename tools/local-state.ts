@@ -89,7 +89,11 @@ export async function openLocalBuckets(persistRoot = PERSIST_ROOT): Promise<{
     r2Buckets: { MODELS: MODELS_BUCKET, AUDIT_BUCKET: AUDIT_BUCKET_NAME },
     r2Persist: path.join(persistRoot, "v3", "r2"),
   });
-  return { models: asArtifactBucket(await mf.getR2Bucket("MODELS")), audit: await mf.getR2Bucket("AUDIT_BUCKET"), dispose: () => mf.dispose() };
+  return {
+    models: asArtifactBucket(await mf.getR2Bucket("MODELS")),
+    audit: await mf.getR2Bucket("AUDIT_BUCKET"),
+    dispose: () => mf.dispose(),
+  };
 }
 
 /** A Miniflare bucket as the model recipe uses one. */
