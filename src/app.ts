@@ -13,7 +13,7 @@ import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { z } from "zod";
-import { auditTrail } from "./audit/middleware";
+import { auditTrail, missingAuditSetting } from "./audit/middleware";
 import { authenticate, requireScope, verifierCache } from "./auth/middleware";
 import { holdsAny, invokeScopes, readScopes } from "./auth/scopes";
 import type { Principal } from "./auth/types";
@@ -52,11 +52,11 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   app.onError(errorResponse);
   app.notFound((c) => errorResponse(new NotFound("not_found", `no route ${c.req.method} ${c.req.path}`), c));
 
-  // Public: liveness, and readiness (model keyring and token verification configured).
+  // Public: liveness, and readiness (model keyring, token verification and audit configured).
   app.get("/v2/health/live", (c) => c.json({ live: true }));
   app.get("/v2/health/ready", async (c) => {
     const ready = await inference.keyring(c.env.MODEL_KEYS).then(
-      () => c.env.MODELS !== undefined && configured(() => verifier(c.env)),
+      () => c.env.MODELS !== undefined && configured(() => verifier(c.env)) && !missingAuditSetting(c.env),
       () => false,
     );
     return c.json({ ready }, ready ? 200 : 503);

@@ -235,6 +235,7 @@ describe("events", () => {
     const response = await postJson(w, "/v1/functions/vad", { audio: toneFrame(0) });
     expect(response.status).toBe(503);
     expect(await response.json()).toMatchObject({ code: "audit_not_configured" });
+    expect((await w.anonymous("/v2/health/ready")).status).toBe(503);
   });
 });
 

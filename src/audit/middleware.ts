@@ -4,15 +4,24 @@
  * on (the default) and its queue or pepper missing, the protected routes close with 503.
  */
 import { createMiddleware } from "hono/factory";
-import type { AppEnv } from "../env";
+import type { AppEnv, Bindings } from "../env";
 import { BastionError } from "../errors";
 import { base64url } from "../models/base64url";
 import { buildEvent } from "./event";
+import type { AuditEvent } from "./types";
 
 export class AuditNotConfigured extends BastionError {
   constructor(missing: string) {
     super(503, "audit_not_configured", `auditing is on but ${missing} is not configured`);
   }
+}
+
+/** What auditing still lacks in this environment, or undefined when it is off or complete. */
+export function missingAuditSetting(env: Bindings): string | undefined {
+  if (env.AUDIT === "off") return undefined;
+  if (!env.AUDIT_QUEUE) return "the AUDIT_QUEUE binding";
+  if (!env.AUDIT_PEPPER) return "the AUDIT_PEPPER secret";
+  return undefined;
 }
 
 export function auditTrail() {
@@ -31,10 +40,10 @@ export function auditTrail() {
 
   return createMiddleware<AppEnv>(async (c, next) => {
     if (c.env.AUDIT === "off") return next();
-    const queue = c.env.AUDIT_QUEUE;
-    const secret = c.env.AUDIT_PEPPER;
-    if (!queue) throw new AuditNotConfigured("the AUDIT_QUEUE binding");
-    if (!secret) throw new AuditNotConfigured("the AUDIT_PEPPER secret");
+    const missing = missingAuditSetting(c.env);
+    if (missing) throw new AuditNotConfigured(missing);
+    const queue = c.env.AUDIT_QUEUE as Queue<AuditEvent>;
+    const secret = c.env.AUDIT_PEPPER as string;
     const facts = { id: crypto.randomUUID(), time: new Date().toISOString(), latencyMs: 0 };
     const started = performance.now();
     await next();
