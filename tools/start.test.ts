@@ -3,6 +3,8 @@
  * models, serves on $PORT, can run twice side by side from one checkout, and stops completely.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { rmSync } from "node:fs";
+import path from "node:path";
 import { promisify } from "node:util";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
@@ -10,11 +12,15 @@ import { freePort } from "./free-port";
 import { startRedisServer } from "./redis-server";
 
 const started: ChildProcess[] = [];
+const ports: number[] = [];
 afterAll(() => {
   for (const child of started) if (child.exitCode === null) child.kill("SIGKILL");
+  // npm start keeps each non-default port's local state apart: remove what these runs made.
+  for (const port of ports) rmSync(path.join(".wrangler", `state-${port}`), { recursive: true, force: true });
 });
 
 function npmStart(port: number, env: Record<string, string> = {}): ChildProcess {
+  ports.push(port);
   const child = spawn("npm", ["start"], {
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
@@ -80,7 +86,7 @@ describe("npm start", () => {
     for (const port of ports) await expect(fetch(`http://127.0.0.1:${port}/v2/health/live`)).rejects.toThrow();
   }, 180_000);
 
-  it("keeps rate limits in the Redis named by REDIS_URL, and honours RATE_LIMITS from the environment", async () => {
+  it("keeps rate limits in the Redis named by REDIS_URL, honours RATE_LIMITS, and audits to its own local state", async () => {
     const redis = await startRedisServer();
     try {
       const port = await freePort();
@@ -97,8 +103,20 @@ describe("npm start", () => {
       const client = new Redis(redis.url);
       expect((await client.keys("bastion:*")).some((key) => key.includes(":fn:vad:"))).toBe(true);
       client.disconnect();
+      // Local queue delivery is in memory: let the consumer write the audit log before stopping.
+      await new Promise((resolve) => setTimeout(resolve, 2500));
       child.kill("SIGTERM");
       await new Promise((resolve) => child.once("exit", resolve));
+      const { stdout } = await promisify(execFile)("npm", [
+        "run",
+        "-s",
+        "audit",
+        "--",
+        "verify",
+        "--persist-to",
+        `.wrangler/state-${port}`,
+      ]);
+      expect(stdout).toMatch(/\d+ objects, 3 events: chain verified/);
     } finally {
       await redis.stop();
     }

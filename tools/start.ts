@@ -10,7 +10,7 @@
  *    embedded Durable Object.
  *
  * Two `npm start`s on different ports can share one checkout: preparation takes a lock, and each
- * process gets its own merged settings file.
+ * port gets its own settings file and local state (.wrangler/state, or .wrangler/state-PORT).
  */
 import { spawn } from "node:child_process";
 import { rmSync } from "node:fs";
@@ -19,12 +19,18 @@ import { buildArtifact, readManifests } from "../models/recipe";
 import { LOCAL_OVERRIDABLE_SETTINGS } from "../src/env";
 import { importKeyring } from "../src/models/keyring";
 import { freePort } from "./free-port";
-import { ensureDevVars, openLocalBuckets, ROOT, withLock, writeDotenv } from "./local-state";
+import { ensureDevVars, openLocalBuckets, PERSIST_ROOT, ROOT, withLock, writeDotenv } from "./local-state";
 import { startRedisBridge } from "./redis-bridge";
 
-const port = Number(process.env.PORT ?? 8787);
+const DEFAULT_PORT = 8787;
+const port = Number(process.env.PORT ?? DEFAULT_PORT);
 if (!Number.isInteger(port) || port <= 0 || port > 65535)
   throw new Error(`PORT must be a TCP port, not ${process.env.PORT}`);
+
+// Each port is its own local deployment: the default port uses wrangler's default state, another
+// port a state of its own, so two instances never run the same Durable Object (the audit log's
+// single writer, a rate limit's counter) at once.
+const persistRoot = port === DEFAULT_PORT ? PERSIST_ROOT : `${PERSIST_ROOT}-${port}`;
 
 const settings = await withLock("models", async () => {
   const devVars = await ensureDevVars();
@@ -34,7 +40,7 @@ const settings = await withLock("models", async () => {
     if (value !== undefined) merged[name] = value;
   }
   const keyring = await importKeyring(merged.MODEL_KEYS, ["wrapKey", "unwrapKey"]);
-  const { models: bucket, dispose } = await openLocalBuckets();
+  const { models: bucket, dispose } = await openLocalBuckets(persistRoot);
   try {
     for (const manifest of await readManifests()) {
       const outcome = await buildArtifact(bucket, manifest, keyring);
@@ -72,6 +78,8 @@ const wrangler = spawn(
     String(port),
     "--inspector-port",
     String(await freePort()),
+    "--persist-to",
+    persistRoot,
     "--env-file",
     envFile,
     "--show-interactive-dev-session=false",
