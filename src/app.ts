@@ -27,6 +27,7 @@ import { keyringCache } from "./models/keyring";
 import { readInferRequest, selectOutputs } from "./oip/request";
 import { inferResponse, modelMetadata, SERVER_METADATA } from "./oip/response";
 import { rateLimiting } from "./ratelimit/middleware";
+import { parseRateLimitSettings } from "./ratelimit/policy";
 import { limitBodyToFunction, parseWith, readJson, requireJson } from "./request/body";
 
 export interface AppOptions {
@@ -52,11 +53,15 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   app.onError(errorResponse);
   app.notFound((c) => errorResponse(new NotFound("not_found", `no route ${c.req.method} ${c.req.path}`), c));
 
-  // Public: liveness, and readiness (model keyring, token verification and audit configured).
+  // Public: liveness, and readiness (model keyring, token verification, rate limits and audit configured).
   app.get("/v2/health/live", (c) => c.json({ live: true }));
   app.get("/v2/health/ready", async (c) => {
     const ready = await inference.keyring(c.env.MODEL_KEYS).then(
-      () => c.env.MODELS !== undefined && configured(() => verifier(c.env)) && !missingAuditSetting(c.env),
+      () =>
+        c.env.MODELS !== undefined &&
+        configured(() => verifier(c.env)) &&
+        configured(() => parseRateLimitSettings(c.env.RATE_LIMITS)) &&
+        !missingAuditSetting(c.env),
       () => false,
     );
     return c.json({ ready }, ready ? 200 : 503);

@@ -235,5 +235,6 @@ describe("configuration", () => {
     const body = (await response.json()) as { code: string; error: string };
     expect(body.code).toBe("rate_limit_not_configured");
     expect(body.error).toContain("RATE_LIMITS.functions.vad.limit");
+    expect((await w.anonymous("/v2/health/ready")).status).toBe(503);
   });
 });
