@@ -38,7 +38,7 @@ export interface AppOptions {
 
 export function createApp({ functions, sessions = new ModelSessions() }: AppOptions) {
   const byName = new Map(functions.map((fn) => [fn.name, fn]));
-  const inference: InferenceContext = { sessions, keyring: keyringCache() };
+  const models: InferenceContext = { sessions, keyring: keyringCache() };
   const verifier = verifierCache();
   const limits = rateLimiting();
   const audit = auditTrail();
@@ -56,7 +56,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   // Public: liveness, and readiness (model keyring, token verification, rate limits and audit configured).
   app.get("/v2/health/live", (c) => c.json({ live: true }));
   app.get("/v2/health/ready", async (c) => {
-    const ready = await inference.keyring(c.env.MODEL_KEYS).then(
+    const ready = await models.keyring(c.env.MODEL_KEYS).then(
       () =>
         c.env.MODELS !== undefined &&
         configured(() => verifier(c.env)) &&
@@ -99,7 +99,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     requireJson(c);
     const input = parseWith(fn.input, await readJson(c), "invalid_input");
     const feeds = toOrtFeeds(fn.model, fn.preprocess(input));
-    const { outputs } = await runModel(c, inference, fn.model, feeds);
+    const { outputs } = await runModel(c, models, fn.model, feeds);
     const output = fn.postprocess(outputs, input);
     recordOutput(c, fn.auditSummary(output));
     return c.json(output);
@@ -119,7 +119,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     limitByPrincipal,
     async (c) => {
       // Readiness loads the model, so a probe also warms the isolate.
-      await acquireModel(c, inference, c.var.fn.model);
+      await acquireModel(c, models, c.var.fn.model);
       return c.json({ name: c.var.fn.name, ready: true });
     },
   );
@@ -139,7 +139,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
       const wanted = selectOutputs(fn.model, request);
       const { outputs } = await runModel(
         c,
-        inference,
+        models,
         fn.model,
         feeds,
         wanted.map((o) => o.spec.name),
