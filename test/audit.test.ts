@@ -9,8 +9,8 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import type { AuditEvent } from "../src/audit/types";
 import { artifactKeys } from "../src/models/manifest";
+import { auditObjects, drained, eventsIn } from "./audit-log";
 import { manifestOf, toneFrame } from "./reference";
 import { auditSecrets, postJson, startWorker, type TestWorker, tokenWithScopes } from "./worker";
 
@@ -27,38 +27,6 @@ async function worker(options: Parameters<typeof startWorker>[0] = {}) {
 }
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const noIpLimit = { ip: { limit: 1_000_000 } };
-
-/** Every object under `prefix`, with its body. */
-async function objects(w: TestWorker, prefix = "audit/") {
-  const found: { name: string; body: string }[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await w.audit.list({ prefix, cursor });
-    for (const object of page.objects)
-      found.push({ name: object.key, body: (await (await w.audit.get(object.key))?.text()) ?? "" });
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
-  return found;
-}
-const eventsIn = (found: { body: string }[], header = true) =>
-  found.flatMap(({ body }) =>
-    body
-      .split("\n")
-      .slice(header ? 1 : 0)
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as AuditEvent),
-  );
-
-/** Waits until the log (and the dead-letter store) hold `count` events, or times out. */
-async function drained(w: TestWorker, count: number, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const logged = eventsIn(await objects(w));
-    const dead = eventsIn(await objects(w, "audit-dead-letter/"), false);
-    if (logged.length + dead.length >= count || Date.now() > deadline) return { logged, dead };
-    await sleep(250);
-  }
-}
 
 const cli = (args: string[]) =>
   promisify(execFile)(process.execPath, ["--import", "tsx", "tools/audit.ts", ...args], {
@@ -224,7 +192,7 @@ describe("events", () => {
     await postJson(w, "/v1/functions/vad", { audio: toneFrame(1) });
     const { logged } = await drained(w, 2);
     await sleep(1500);
-    const after = eventsIn(await objects(w));
+    const after = eventsIn(await auditObjects(w));
     expect(after.filter((e) => e.id === event.id)).toHaveLength(1);
     expect(after).toHaveLength(2);
     expect(logged.length).toBeLessThanOrEqual(2);
@@ -274,7 +242,7 @@ describe("tampering", () => {
       for (let i = 0; i < 3; i++) await postJson(w, "/v1/functions/vad", { audio: toneFrame(i) });
       await drained(w, (wave + 1) * 3);
     }
-    const original = await objects(w);
+    const original = await auditObjects(w);
     expect(original.length).toBeGreaterThanOrEqual(4);
     const copy = (name: string, change?: (files: Map<string, string>) => void) => {
       const files = new Map(original.map((o) => [o.name, o.body]));

@@ -7,6 +7,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RedisBridge, startRedisBridge } from "../tools/redis-bridge";
 import { type LocalRedis, startRedisServer } from "../tools/redis-server";
+import { drained } from "./audit-log";
 import { sign } from "./tokens";
 import { postJson, startWorker, type TestWorker, testIssuerKey, tokenWithScopes } from "./worker";
 
@@ -211,6 +212,16 @@ describe("when Redis fails or is slow, each function's policy decides", () => {
     // Both waited at most the timeouts (IP and function), not the backend.
     expect(Date.now() - started).toBeLessThan(2500);
     close();
+    // The audit log records what the policy decided.
+    const { logged } = await drained(w, 2);
+    const served = logged.find((e) => e.function === "vad");
+    expect(served?.rateLimits).toContainEqual(
+      expect.objectContaining({ scope: "principal", allowed: true, outcome: "fail-open" }),
+    );
+    expect(logged.find((e) => e.function === "text-orientation")).toMatchObject({
+      status: 503,
+      errorCode: "rate_limit_unavailable",
+    });
   });
 
   it("a function can opt into failing open, and RATE_LIMITS can close one that is open", async () => {

@@ -14,7 +14,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { importSigningKey, verifyChain } from "../src/audit/chain";
 import type { AuditEvent } from "../src/audit/types";
-import { openLocalBuckets, readDevVars } from "./local-state";
+import { openLocalBuckets, readObjects as readBucketObjects, readDevVars } from "./local-state";
 
 const CSV_COLUMNS: [string, (e: AuditEvent) => unknown][] = [
   ["id", (e) => e.id],
@@ -114,15 +114,7 @@ async function readObjects(): Promise<{ name: string; body: string }[]> {
     values["persist-to"] ? path.resolve(values["persist-to"]) : undefined,
   );
   try {
-    const objects: { name: string; body: string }[] = [];
-    let cursor: string | undefined;
-    do {
-      const page = await audit.list({ prefix: "audit/", cursor });
-      for (const object of page.objects)
-        objects.push({ name: object.key, body: (await (await audit.get(object.key))?.text()) ?? "" });
-      cursor = page.truncated ? page.cursor : undefined;
-    } while (cursor);
-    return objects;
+    return await readBucketObjects(audit, "audit/");
   } finally {
     await dispose();
   }

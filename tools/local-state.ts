@@ -96,6 +96,19 @@ export async function openLocalBuckets(persistRoot = PERSIST_ROOT): Promise<{
   };
 }
 
+/** Every object under `prefix`, with its text (the audit log and its tests read R2 this way). */
+export async function readObjects(bucket: LocalBucket, prefix: string): Promise<{ name: string; body: string }[]> {
+  const found: { name: string; body: string }[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await bucket.list({ prefix, cursor });
+    for (const object of page.objects)
+      found.push({ name: object.key, body: (await (await bucket.get(object.key))?.text()) ?? "" });
+    cursor = page.truncated ? page.cursor : undefined;
+  } while (cursor);
+  return found;
+}
+
 /** A Miniflare bucket as the model recipe uses one. */
 export function asArtifactBucket(r2: LocalBucket): ArtifactBucket {
   return {

@@ -1,0 +1,27 @@
+/** Reading the audit log a test worker wrote. */
+import type { AuditEvent } from "../src/audit/types";
+import { readObjects } from "../tools/local-state";
+import type { TestWorker } from "./worker";
+
+export const auditObjects = (w: TestWorker, prefix = "audit/") => readObjects(w.audit, prefix);
+
+/** The events in objects: chained objects start with a header line, dead-letter ones do not. */
+export const eventsIn = (found: { body: string }[], header = true) =>
+  found.flatMap(({ body }) =>
+    body
+      .split("\n")
+      .slice(header ? 1 : 0)
+      .filter(Boolean)
+      .map((line) => JSON.parse(line) as AuditEvent),
+  );
+
+/** Waits until the log and the dead-letter store hold `count` events between them, or times out. */
+export async function drained(w: TestWorker, count: number, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const logged = eventsIn(await auditObjects(w));
+    const dead = eventsIn(await auditObjects(w, "audit-dead-letter/"), false);
+    if (logged.length + dead.length >= count || Date.now() > deadline) return { logged, dead };
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+}
