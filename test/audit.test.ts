@@ -255,6 +255,10 @@ describe("tampering", () => {
       return dir;
     };
     const [first, second, third] = original.map((o) => o.name);
+    const newest = original
+      .map((o) => o.name)
+      .filter((name) => name.endsWith(".ndjson"))
+      .at(-1) as string;
 
     const intact = await cli(["verify", "--dir", copy("intact")]);
     expect(intact.code).toBe(0);

@@ -12,7 +12,7 @@
 import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
-import { importSigningKey, verifyChain } from "../src/audit/chain";
+import { HEAD_KEY, importSigningKey, verifyChain } from "../src/audit/chain";
 import type { AuditEvent } from "../src/audit/types";
 import { openLocalBuckets, readObjects as readBucketObjects, readDevVars } from "./local-state";
 
@@ -62,8 +62,8 @@ if (values.format !== "ndjson" && values.format !== "csv") usage("--format is nd
 
 const secret = process.env.AUDIT_SIGNING_KEY ?? readDevVars().AUDIT_SIGNING_KEY;
 if (!secret) usage("AUDIT_SIGNING_KEY (environment or .dev.vars)");
-const objects = await readObjects();
-const report = await verifyChain(objects, await importSigningKey(secret));
+const { objects, head } = await readLog();
+const report = await verifyChain(objects, await importSigningKey(secret), head);
 
 if (command === "verify") {
   for (const problem of report.problems) console.log(`TAMPERED ${problem}`);
@@ -102,11 +102,20 @@ if (values.out) {
   process.stdout.write(text);
 }
 
-async function readObjects(): Promise<{ name: string; body: string }[]> {
+/** The chained objects and the writer's head (null when there is none). */
+async function readLog(): Promise<{ objects: { name: string; body: string }[]; head: string | null }> {
+  const all = await readAll();
+  return {
+    objects: all.filter(({ name }) => name.endsWith(".ndjson") && !name.includes("audit-dead-letter")),
+    head: all.find(({ name }) => path.basename(name) === path.basename(HEAD_KEY))?.body ?? null,
+  };
+}
+
+async function readAll(): Promise<{ name: string; body: string }[]> {
   if (values.dir) {
     const root = path.resolve(values.dir);
     return (readdirSync(root, { recursive: true }) as string[])
-      .filter((file) => file.endsWith(".ndjson") && !file.includes("audit-dead-letter"))
+      .filter((file) => file.endsWith(".ndjson") || file.endsWith(".json"))
       .sort()
       .map((file) => ({ name: file, body: readFileSync(path.join(root, file), "utf8") }));
   }

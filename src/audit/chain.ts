@@ -25,6 +25,10 @@ export interface ChainHeader {
   mac: string;
 }
 
+/** Where the writer publishes its head, MACed, so that deleting the newest objects shows. */
+export const HEAD_KEY = "audit/head.json";
+const HEAD_FORMAT = "bastion.audit-head/1";
+
 export interface ChainHead {
   seq: number;
   hash: string;
@@ -60,14 +64,26 @@ export async function sealObject(events: AuditEvent[], head: ChainHead, key: Cry
   return { key: objectKey(unsigned.seq, events[0].time), body, head: { seq: unsigned.seq, hash: await sha256(body) } };
 }
 
+export async function sealHead(head: ChainHead, key: CryptoKey): Promise<string> {
+  const unsigned = { format: HEAD_FORMAT, seq: head.seq, hash: head.hash };
+  return JSON.stringify({ ...unsigned, mac: await macOf(unsigned, key) });
+}
+
 export interface VerifyReport {
   objects: number;
   events: number;
   problems: string[];
 }
 
-/** Checks every object and the chain they form; each problem names the object and what is wrong. */
-export async function verifyChain(objects: { name: string; body: string }[], key: CryptoKey): Promise<VerifyReport> {
+/**
+ * Checks every object, the chain they form, and that it ends where the writer's head (`head`,
+ * the text of HEAD_KEY, null when absent) says; each problem names the object and what is wrong.
+ */
+export async function verifyChain(
+  objects: { name: string; body: string }[],
+  key: CryptoKey,
+  head: string | null,
+): Promise<VerifyReport> {
   const problems: string[] = [];
   const placed: { name: string; header: ChainHeader; hash: string }[] = [];
   let events = 0;
@@ -117,7 +133,35 @@ export async function verifyChain(objects: { name: string; body: string }[], key
       );
     }
   }
+  problems.push(...(await checkHead(head, placed.at(-1), key)));
   return { objects: objects.length, events, problems };
+}
+
+async function checkHead(
+  text: string | null,
+  newest: { header: ChainHeader; hash: string } | undefined,
+  key: CryptoKey,
+) {
+  if (text === null)
+    return newest ? [`${HEAD_KEY} is missing: whether the newest objects were deleted cannot be told`] : [];
+  let head: { format: string; seq: number; hash: string; mac: string };
+  try {
+    head = JSON.parse(text);
+  } catch {
+    return [`${HEAD_KEY} is unreadable (modified)`];
+  }
+  const { mac, ...unsigned } = head;
+  if (head.format !== HEAD_FORMAT || mac !== (await macOf(unsigned, key)))
+    return [`${HEAD_KEY}: MAC is invalid (modified)`];
+  const last = newest?.header.seq ?? 0;
+  if (head.seq > last) return [`seq ${last + 1} to ${head.seq} are missing: the newest objects were deleted`];
+  if (head.seq < last) return [`objects after seq ${head.seq} were not written by this log's writer (inserted)`];
+  if (newest && head.hash !== newest.hash) return [`seq ${last}: the newest object was replaced`];
+  return [];
+}
+
+async function macOf(value: object, key: CryptoKey): Promise<string> {
+  return hex(new Uint8Array(await crypto.subtle.sign("HMAC", key, new TextEncoder().encode(JSON.stringify(value)))));
 }
 
 async function sha256(text: string): Promise<string> {

@@ -6,7 +6,7 @@
  */
 import { DurableObject } from "cloudflare:workers";
 import type { Bindings } from "../env";
-import { type ChainHead, GENESIS, importSigningKey, sealObject } from "./chain";
+import { type ChainHead, GENESIS, HEAD_KEY, importSigningKey, sealHead, sealObject } from "./chain";
 import type { AuditEvent } from "./types";
 
 export const AUDIT_LOG_NAME = "audit";
@@ -40,6 +40,7 @@ export class AuditLog extends DurableObject<Bindings> {
     for (const group of byHour(fresh)) {
       const sealed = await sealObject(group, head, await this.#signingKey());
       await this.#write(sealed.key, sealed.body);
+      await this.#write(HEAD_KEY, await sealHead(sealed.head, await this.#signingKey()));
       const now = Date.now();
       this.ctx.storage.transactionSync(() => {
         for (const event of group)
