@@ -290,6 +290,8 @@ describe("tampering", () => {
         (f) => f.set(second, (f.get(second) as string).replace(/"events":\d+/, '"events":1')),
         /header MAC is invalid/,
       ],
+      ["newest deleted", (f) => f.delete(newest), /the newest objects were deleted/],
+      ["head deleted", (f) => f.delete("audit/head.json"), /head.json is missing/],
     ];
     for (const [kind, change, expected] of cases) {
       const result = await cli(["verify", "--dir", copy(kind, change)]);
