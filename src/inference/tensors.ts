@@ -163,26 +163,39 @@ function checkShape(
 function toOrtTensor(spec: TensorSpec, input: TensorInput): ort.Tensor {
   const codec = CODECS[spec.datatype];
   const count = input.shape.reduce((a, b) => a * b, 1);
-  const values = codec.create(count);
-  if (ArrayBuffer.isView(input.data)) {
-    const bytes = new Uint8Array(input.data.buffer, input.data.byteOffset, input.data.byteLength);
-    if (bytes.byteLength !== values.byteLength) {
+  const values = ArrayBuffer.isView(input.data)
+    ? fromBinary(spec, input, codec, count)
+    : fromJson(spec, input, codec, count);
+  return new ort.Tensor(codec.ort, values, input.shape);
+}
+
+/** Bytes from the wire are copied into an aligned array; a typed array of the right kind is used as it is. */
+function fromBinary(spec: TensorSpec, input: TensorInput, codec: DatatypeCodec, count: number): TypedArray {
+  const data = input.data as ArrayBufferView;
+  const alreadyTyped = data.constructor === codec.create(0).constructor && (data as TypedArray).length === count;
+  const values = alreadyTyped ? (data as TypedArray) : codec.create(count);
+  if (!alreadyTyped) {
+    if (data.byteLength !== values.byteLength) {
       throw new InvalidInput(
         "data_length_mismatch",
-        `input "${spec.name}" has ${bytes.byteLength} bytes of binary data; shape [${input.shape.join(", ")}] needs ${values.byteLength}`,
+        `input "${spec.name}" has ${data.byteLength} bytes of binary data; shape [${input.shape.join(", ")}] needs ${values.byteLength}`,
       );
     }
-    new Uint8Array(values.buffer).set(bytes);
-    checkBinaryValues(spec, values);
-  } else {
-    const flat = flatten(spec.name, input.data, input.shape, count);
-    for (let i = 0; i < count; i++) {
-      const value = codec.element(flat[i]);
-      if (value === undefined) throw invalidElement(spec, i, flat[i]);
-      values[i] = value as never;
-    }
+    new Uint8Array(values.buffer).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
   }
-  return new ort.Tensor(codec.ort, values, input.shape);
+  checkBinaryValues(spec, values);
+  return values;
+}
+
+function fromJson(spec: TensorSpec, input: TensorInput, codec: DatatypeCodec, count: number): TypedArray {
+  const flat = flatten(spec.name, input.data as unknown[], input.shape, count);
+  const values = codec.create(count);
+  for (let i = 0; i < count; i++) {
+    const value = codec.element(flat[i]);
+    if (value === undefined) throw invalidElement(spec, i, flat[i]);
+    values[i] = value as never;
+  }
+  return values;
 }
 
 /** Raw bytes can still carry NaN, Infinity or a byte other than 0/1 for BOOL. */
