@@ -1,7 +1,7 @@
 /**
  * Every failure a caller can see is a `BastionError`: an HTTP status, a stable machine-readable
  * `code`, and a message written for the caller. Anything else that escapes is an internal error
- * whose details stay in the worker's log.
+ * whose details stay in the worker's log. Every error class lives here.
  */
 import type { ContentfulStatusCode } from "hono/utils/http-status";
 
@@ -113,5 +113,34 @@ export class AuthUnavailable extends BastionError {
 export class AuthNotConfigured extends BastionError {
   constructor(message: string) {
     super(503, "auth_not_configured", message);
+  }
+}
+
+/** 429: over the limit. */
+export class RateLimited extends BastionError {
+  constructor(headers: Record<string, string>, scope: "ip" | "principal") {
+    const what = scope === "ip" ? "from this address" : "for this function";
+    super(429, "rate_limited", `too many requests ${what}; retry after ${headers["Retry-After"]} s`, headers);
+  }
+}
+
+/** 503: the limiter's backend failed or was too slow, and the policy is to fail closed. */
+export class RateLimitUnavailable extends BastionError {
+  constructor() {
+    super(503, "rate_limit_unavailable", "the rate limiter is unavailable; retry shortly", { "Retry-After": "1" });
+  }
+}
+
+/** 503: a malformed RATE_LIMITS closes the limited routes, like any other unsafe setting. */
+export class RateLimitNotConfigured extends BastionError {
+  constructor(message: string) {
+    super(503, "rate_limit_not_configured", message);
+  }
+}
+
+/** 503: auditing is on but its queue or pepper is missing; nothing is served unaudited. */
+export class AuditNotConfigured extends BastionError {
+  constructor(missing: string) {
+    super(503, "audit_not_configured", `auditing is on but ${missing} is not configured`);
   }
 }

@@ -5,16 +5,10 @@
  */
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, Bindings } from "../env";
-import { BastionError } from "../errors";
+import { AuditNotConfigured } from "../errors";
 import { base64url } from "../models/base64url";
 import { buildEvent } from "./event";
 import type { AuditEvent } from "./types";
-
-export class AuditNotConfigured extends BastionError {
-  constructor(missing: string) {
-    super(503, "audit_not_configured", `auditing is on but ${missing} is not configured`);
-  }
-}
 
 /** What auditing still lacks in this environment, or undefined when it is off or complete. */
 export function missingAuditSetting(env: Bindings): string | undefined {

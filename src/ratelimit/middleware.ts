@@ -7,32 +7,11 @@
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, Bindings } from "../env";
-import { BastionError } from "../errors";
+import { RateLimited, RateLimitNotConfigured, RateLimitUnavailable } from "../errors";
 import { durableObjectBackend } from "./durable-object";
-import {
-  functionPolicy,
-  ipPolicy,
-  parseRateLimitSettings,
-  RateLimitNotConfigured,
-  type RateLimitSettings,
-} from "./policy";
+import { functionPolicy, ipPolicy, parseRateLimitSettings, type RateLimitSettings } from "./policy";
 import type { RateLimitBackend, RateLimitDecision, RateLimitPolicy } from "./types";
 import { upstashBackend } from "./upstash";
-
-/** 429: over the limit. */
-export class RateLimited extends BastionError {
-  constructor(headers: Record<string, string>, scope: RateLimitDecision["scope"]) {
-    const what = scope === "ip" ? "from this address" : "for this function";
-    super(429, "rate_limited", `too many requests ${what}; retry after ${headers["Retry-After"]} s`, headers);
-  }
-}
-
-/** 503: the limiter's backend failed or was too slow, and the policy is to fail closed. */
-export class RateLimitUnavailable extends BastionError {
-  constructor() {
-    super(503, "rate_limit_unavailable", "the rate limiter is unavailable; retry shortly", { "Retry-After": "1" });
-  }
-}
 
 export function rateLimiting() {
   let cached: { signature: string; backend: RateLimitBackend; settings: RateLimitSettings } | undefined;

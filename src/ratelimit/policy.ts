@@ -8,7 +8,7 @@
  * {"ip": {"limit": 300}, "tiers": {"free": {"*": {"limit": 30}}, "pro": {"*": {"limit": 600}}}}.
  */
 import { z } from "zod";
-import { BastionError } from "../errors";
+import { RateLimitNotConfigured } from "../errors";
 import type { InferenceFunction } from "../functions/define";
 import { DURATION_PATTERN } from "./duration";
 import type { Duration, RateLimitPolicy } from "./types";
@@ -56,13 +56,6 @@ const settingsSchema = z
   .strict();
 
 export type RateLimitSettings = z.infer<typeof settingsSchema>;
-
-/** A misconfigured limit closes the limited routes (503), like any other unsafe setting. */
-export class RateLimitNotConfigured extends BastionError {
-  constructor(message: string) {
-    super(503, "rate_limit_not_configured", message);
-  }
-}
 
 export function parseRateLimitSettings(json: string | undefined): RateLimitSettings {
   if (!json) return {};
