@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { base64url } from "../src/models/base64url";
 import { artifactKeys } from "../src/models/manifest";
 import { auditObjects, drained, eventsIn } from "./audit-log";
 import { manifestOf, toneFrame } from "./reference";
@@ -197,13 +198,28 @@ describe("events", () => {
     expect(after).toHaveLength(2);
     expect(logged.length).toBeLessThanOrEqual(2);
   });
+});
 
-  it("with no pepper configured, the protected routes close instead of serving unaudited", async () => {
-    const w = await worker({ vars: { AUDIT_PEPPER: "" } });
+describe("broken audit secrets close the protected routes instead of serving unaudited", () => {
+  const random = (bytes: number) => crypto.getRandomValues(new Uint8Array(bytes));
+  it.each([
+    // What `openssl rand -base64 32` prints: standard base64, padded.
+    ["a pepper that is not base64url", "AUDIT_PEPPER", Buffer.from(random(32)).toString("base64"), /not base64url/],
+    ["a 16-byte pepper", "AUDIT_PEPPER", base64url.encode(random(16)), /shorter than 32 bytes/],
+    ["no pepper", "AUDIT_PEPPER", "", /the AUDIT_PEPPER secret is not configured/],
+    ["no signing key", "AUDIT_SIGNING_KEY", "", /the AUDIT_SIGNING_KEY secret is not configured/],
+    ["a 20-byte signing key", "AUDIT_SIGNING_KEY", base64url.encode(random(20)), /shorter than 32 bytes/],
+  ])("%s: 503 audit_not_configured, naming the secret, and not ready", async (_, name, value, why) => {
+    const w = await worker({ vars: { [name]: value } });
     const response = await postJson(w, "/v1/functions/vad", { audio: toneFrame(0) });
     expect(response.status).toBe(503);
-    expect(await response.json()).toMatchObject({ code: "audit_not_configured" });
+    const body = (await response.json()) as { code: string; error: string };
+    expect(body.code).toBe("audit_not_configured");
+    expect(body.error).toContain(name);
+    expect(body.error).toMatch(why);
+    if (value) expect(JSON.stringify(body)).not.toContain(value);
     expect((await w.anonymous("/v2/health/ready")).status).toBe(503);
+    await w.dispose();
   });
 });
 

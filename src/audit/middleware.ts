@@ -1,20 +1,27 @@
 /**
  * Hono middleware: one audit event per request that reaches it, whatever the outcome, sent to
  * the queue after the response is ready (in `waitUntil`, so it adds no latency). With auditing
- * on (the default) and its queue or pepper missing, the protected routes close with 503.
+ * on (the default) and its queue missing or a secret missing or malformed, the protected routes
+ * close with 503.
  */
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, Bindings } from "../env";
 import { AuditNotConfigured } from "../errors";
 import { base64url } from "../models/base64url";
 import { buildEvent } from "./event";
+import { AUDIT_SECRETS, auditSecretProblem } from "./secrets";
 import type { AuditEvent } from "./types";
 
 /** What auditing still lacks in this environment, or undefined when it is off or complete. */
 export function missingAuditSetting(env: Bindings): string | undefined {
   if (env.AUDIT === "off") return undefined;
   if (!env.AUDIT_QUEUE) return "the AUDIT_QUEUE binding";
-  if (!env.AUDIT_PEPPER) return "the AUDIT_PEPPER secret";
+  for (const name of AUDIT_SECRETS) {
+    const value = env[name];
+    if (!value) return `the ${name} secret`;
+    const problem = auditSecretProblem(name, value);
+    if (problem) return `a valid ${name} secret (the one set ${problem})`;
+  }
   return undefined;
 }
 

@@ -9,4 +9,14 @@ export const base64url = {
     const binary = atob(text.replace(/-/g, "+").replace(/_/g, "/"));
     return Uint8Array.from(binary, (c) => c.charCodeAt(0));
   },
+  /**
+   * The bytes of `text` only if it is exactly what `encode` writes (the base64url alphabet, no
+   * padding, no whitespace, zero trailing bits), else undefined: `decode` forgives standard base64
+   * and stray characters, which would let a mistyped secret pass as a different key.
+   */
+  decodeStrict(text: string): Uint8Array | undefined {
+    if (!/^[A-Za-z0-9_-]*$/.test(text) || text.length % 4 === 1) return undefined;
+    const bytes = base64url.decode(text);
+    return base64url.encode(bytes) === text ? bytes : undefined;
+  },
 };
