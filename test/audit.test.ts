@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { base64url } from "../src/models/base64url";
 import { artifactKeys } from "../src/models/manifest";
 import { auditObjects, drained, eventsIn } from "./audit-log";
+import { parseCsv } from "./csv";
 import { manifestOf, toneFrame } from "./reference";
 import { auditSecrets, postJson, startWorker, type TestWorker, tokenWithScopes } from "./worker";
 
@@ -128,6 +129,40 @@ describe("2,000 requests of mixed outcomes", () => {
     expect(rows.every((row) => row.split(",")[5] === "text-detect")).toBe(true);
     const none = await cli(["export", "--persist-to", state, "--from", "2000-01-01", "--to", "2000-01-02"]);
     expect(none.stdout).toBe("");
+  });
+
+  it("export as CSV shows caller-controlled text as text, never as a spreadsheet formula", async () => {
+    const csvState = path.join(scratch, "csv-state");
+    const w = await worker({ persistTo: csvState });
+    const tenant = '=HYPERLINK("http://x","y")';
+    const authorization = `Bearer ${await tokenWithScopes("infer:vad", { sub: "mallory", tid: tenant })}`;
+    const response = await postJson(
+      w,
+      "/v1/functions/vad",
+      { audio: toneFrame(0) },
+      { authorization, "x-request-id": "=A1-B1" },
+    );
+    expect(response.status).toBe(200);
+    expect((await drained(w, 1)).logged).toHaveLength(1);
+    await w.dispose();
+    const exported = await cli([
+      "export",
+      "--persist-to",
+      csvState,
+      "--from",
+      "2000-01-01",
+      "--to",
+      "2100-01-01",
+      "--format",
+      "csv",
+    ]);
+    expect(exported.code).toBe(0);
+    const [header, row, ...rest] = parseCsv(exported.stdout);
+    expect(rest).toEqual([]);
+    const cells = Object.fromEntries(header.map((name, i) => [name, row[i]]));
+    expect(cells.request_id).toBe("'=A1-B1");
+    expect(cells.tenant).toBe(`'${tenant}`);
+    expect(row.filter((cell) => /^[=+\-@\t\r]/.test(cell))).toEqual([]);
   });
 });
 

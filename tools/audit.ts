@@ -13,34 +13,9 @@ import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { HEAD_KEY, importSigningKey, verifyChain } from "../src/audit/chain";
+import { auditCsv } from "../src/audit/csv";
 import type { AuditEvent } from "../src/audit/types";
 import { openLocalBuckets, readObjects as readBucketObjects, readDevVars } from "./local-state";
-
-const CSV_COLUMNS: [string, (e: AuditEvent) => unknown][] = [
-  ["id", (e) => e.id],
-  ["time", (e) => e.time],
-  ["request_id", (e) => e.requestId],
-  ["method", (e) => e.method],
-  ["route", (e) => e.route],
-  ["function", (e) => e.function],
-  ["model_id", (e) => e.model?.id],
-  ["model_version", (e) => e.model?.version],
-  ["model_sha256", (e) => e.model?.sha256],
-  ["kid", (e) => e.model?.kid],
-  ["outcome", (e) => e.outcome],
-  ["status", (e) => e.status],
-  ["error_code", (e) => e.errorCode],
-  ["latency_ms", (e) => e.latencyMs],
-  ["pseudonym", (e) => e.principal?.pseudonym],
-  ["client_id", (e) => e.principal?.clientId],
-  ["tenant", (e) => e.principal?.tenant],
-  ["tier", (e) => e.principal?.tier],
-  ["ip", (e) => e.network.ip],
-  ["country", (e) => e.network.country],
-  ["input_digest", (e) => e.inputDigest],
-  ["output", (e) => (e.output ? JSON.stringify(e.output) : undefined)],
-  ["rate_limits", (e) => JSON.stringify(e.rateLimits)],
-];
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -94,7 +69,7 @@ const events = objects
     return time >= from && time < to && (!values.function || event.function === values.function);
   })
   .sort((a, b) => a.time.localeCompare(b.time));
-const text = values.format === "csv" ? toCsv(events) : events.map((event) => `${JSON.stringify(event)}\n`).join("");
+const text = values.format === "csv" ? auditCsv(events) : events.map((event) => `${JSON.stringify(event)}\n`).join("");
 if (values.out) {
   writeFileSync(values.out, text);
   console.error(`${events.length} events written to ${values.out}`);
@@ -127,15 +102,6 @@ async function readAll(): Promise<{ name: string; body: string }[]> {
   } finally {
     await dispose();
   }
-}
-
-function toCsv(events: AuditEvent[]): string {
-  const cell = (value: unknown) => {
-    const text = value === undefined || value === null ? "" : String(value);
-    return /[",\n\r]/.test(text) ? `"${text.replaceAll('"', '""')}"` : text;
-  };
-  const rows = events.map((event) => CSV_COLUMNS.map(([, read]) => cell(read(event))).join(","));
-  return `${[CSV_COLUMNS.map(([name]) => name).join(","), ...rows].join("\n")}\n`;
 }
 
 function usage(problem: string): never {
