@@ -38,7 +38,7 @@ export interface Bindings extends AuthSettings {
   AUDIT_SIGNING_KEY?: string;
   AUDIT_RETENTION_DAYS?: string;
   AUDIT_RETRY_DELAY_SECONDS?: string;
-  /** Fault injector for tests: "fail-writes:N" makes the log's next N R2 writes fail. */
+  /** Fault injector for tests: "fail-writes:N" or "fail-head-writes:N" (src/audit/faults.ts). */
   AUDIT_FAULT_INJECTION?: string;
 }
 

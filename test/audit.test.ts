@@ -9,6 +9,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { AUDIT_SCHEMA, type AuditEvent } from "../src/audit/types";
 import { base64url } from "../src/models/base64url";
 import { artifactKeys } from "../src/models/manifest";
 import { auditObjects, drained, eventsIn } from "./audit-log";
@@ -49,13 +50,14 @@ describe("2,000 requests of mixed outcomes", () => {
     });
     await w.models.delete(artifactKeys(await manifestOf("ppocr-det")).envelope);
     const caller = `Bearer ${await tokenWithScopes("infer:*", { sub: "auditor-1" })}`;
-    const wrongScope = `Bearer ${await tokenWithScopes("infer:text-detect", { sub: "auditor-2" })}`;
+    // May read the function's model card, not invoke it: 403.
+    const readOnly = `Bearer ${await tokenWithScopes("models:read", { sub: "auditor-2" })}`;
     const audio = toneFrame(0);
     const request = (i: number): Promise<Response> => {
       const kind = i % 10;
       if (kind < 5) return postJson(w, "/v1/functions/vad", { audio }, { authorization: caller });
       if (kind === 5) return w.anonymous("/v1/functions/vad", { method: "POST", body: "{}" });
-      if (kind === 6) return postJson(w, "/v1/functions/vad", { audio }, { authorization: wrongScope });
+      if (kind === 6) return postJson(w, "/v1/functions/vad", { audio }, { authorization: readOnly });
       if (kind === 7) return postJson(w, "/v1/functions/vad", { audio: [1, 2] }, { authorization: caller });
       if (kind === 8) return postJson(w, "/v1/functions/no-such-function", {}, { authorization: caller });
       return postJson(
@@ -282,6 +284,53 @@ describe("failed R2 writes (fault injector: the log's first N writes fail)", () 
     const { logged, dead } = await drained(w, 20);
     expect(logged).toHaveLength(0);
     expect(new Set(dead.map((e) => e.id)).size).toBe(20);
+  });
+});
+
+describe("a head write that fails after its object landed (fault injector)", () => {
+  /** An event as the worker sends it, at `time`, with a fresh id. */
+  const eventAt = (time: string): AuditEvent => ({
+    schema: AUDIT_SCHEMA,
+    id: crypto.randomUUID(),
+    time,
+    requestId: crypto.randomUUID(),
+    method: "POST",
+    route: "/v1/functions/:name",
+    function: "vad",
+    outcome: "served",
+    status: 200,
+    latencyMs: 1,
+    network: {},
+    rateLimits: [],
+  });
+
+  it("never lets two objects share a seq when the retried batch starts in another hour", async () => {
+    const state = path.join(scratch, "journal-state");
+    const w = await worker({
+      persistTo: state,
+      vars: { AUDIT_FAULT_INJECTION: "fail-head-writes:1", AUDIT_RETRY_DELAY_SECONDS: "3" },
+    });
+    // A batch whose first object (hour 10) lands in R2, but whose head write fails: the queue
+    // retries the batch in 3 s, and its hour-11 event is only written then.
+    const [ten, eleven] = [eventAt("2026-03-01T10:00:00.000Z"), eventAt("2026-03-01T11:00:00.000Z")];
+    await w.auditQueue.sendBatch([{ body: ten }, { body: eleven }]);
+    const deadline = Date.now() + 60_000;
+    while (!(await auditObjects(w)).some((o) => o.name.includes("/hour=10/"))) {
+      expect(Date.now()).toBeLessThan(deadline);
+      await sleep(100);
+    }
+    // Meanwhile an event of an earlier hour: without the journal it would be sealed with the seq
+    // the hour-10 object already holds, under another key.
+    const nine = eventAt("2026-03-01T09:00:00.000Z");
+    await w.auditQueue.send(nine);
+    // The hour-11 event is in the log once the retry was written, whichever came first.
+    const { logged, dead } = await drained(w, 3);
+    expect(dead).toHaveLength(0);
+    expect(logged.map((e) => e.id).sort()).toEqual([nine.id, ten.id, eleven.id].sort());
+    await w.dispose();
+    const verified = await cli(["verify", "--persist-to", state]);
+    expect(verified.stdout).toMatch(/3 events: chain verified/);
+    expect(verified.code).toBe(0);
   });
 });
 
