@@ -7,26 +7,38 @@
 import { z } from "zod";
 import manifest from "../models/ppocr-det.json";
 import { defineFunction } from "../src/functions/define";
-import { decodePngBase64 } from "../src/images/decode";
+import type { RgbImage } from "../src/images/png";
 import { resizeBilinear, toBgrPlanar } from "../src/images/resize";
 import { findTextBoxes } from "../src/images/text-boxes";
 import { parseManifest } from "../src/models/manifest";
+import { numbers, pngImage } from "../src/request/schema";
 
 const MAX_SIDE = 960;
 const MEAN = [0.485, 0.456, 0.406];
 const STD = [0.229, 0.224, 0.225];
 const side = z.number().int().min(32).max(MAX_SIDE).multipleOf(32);
+/**
+ * A page: the model sees it at most 960 on its longer side, so 2048x2048 leaves room for a scan
+ * or a screenshot while a 16-bit RGBA 4096x4096 (134 MB decoded) is refused before decoding.
+ */
+const IMAGE_BUDGET = { maxPixels: 2048 * 2048, maxDecodedBytes: 16 << 20 };
 
 const input = z.union([
-  z.object({ png: z.string().min(1).describe("a PNG image, base64") }).strict(),
+  z.object({ png: pngImage(IMAGE_BUDGET, "a PNG image, base64") }).strict(),
   z
     .object({
       height: side,
       width: side,
-      tensor: z.array(z.number()).describe("BGR planes 3 x height x width, row-major, ImageNet-normalised"),
+      tensor: numbers({
+        maxLength: 3 * MAX_SIDE * MAX_SIDE,
+        description: "BGR planes 3 x height x width, row-major, ImageNet-normalised",
+      }),
     })
     .strict()
-    .refine((t) => t.tensor.length === 3 * t.height * t.width, "tensor must hold 3 * height * width numbers"),
+    .refine((t) => t.tensor.length === 3 * t.height * t.width, {
+      message: "tensor must hold 3 * height * width numbers",
+      path: ["tensor"],
+    }),
 ]);
 
 export default defineFunction({
@@ -38,14 +50,13 @@ export default defineFunction({
   rateLimit: { algorithm: "token-bucket", limit: 10, refillRate: 1, window: "6 s" },
   maxBodyBytes: 16 * 1024 * 1024,
   preprocess: (request) => {
-    const { tensor, height, width } =
-      "png" in request ? pageTensor(request.png) : { ...request, tensor: Float32Array.from(request.tensor) };
+    const { tensor, height, width } = "png" in request ? pageTensor(request.png) : request;
     return [{ name: "x", datatype: "FP32", shape: [1, 3, height, width], data: tensor }];
   },
   postprocess: (outputs, request) => {
     const map = outputs["sigmoid_0.tmp_0"];
     const [, , height, width] = map.dims;
-    const original = "png" in request ? pngSize(request.png) : { width, height };
+    const original = "png" in request ? request.png : { width, height };
     const boxes = findTextBoxes(map.data as Float32Array, width, height).map((box) => ({
       x: Math.round((box.x * original.width) / width),
       y: Math.round((box.y * original.height) / height),
@@ -58,17 +69,9 @@ export default defineFunction({
   auditSummary: ({ boxes }) => ({ boxes: boxes.length }),
 });
 
-function pageTensor(png: string): { tensor: Float32Array; height: number; width: number } {
-  const image = decodePngBase64(png);
+function pageTensor(image: RgbImage): { tensor: Float32Array; height: number; width: number } {
   const scale = Math.min(1, MAX_SIDE / Math.max(image.width, image.height));
   const height = Math.max(32, Math.round((image.height * scale) / 32) * 32);
   const width = Math.max(32, Math.round((image.width * scale) / 32) * 32);
   return { tensor: toBgrPlanar(resizeBilinear(image, width, height), MEAN, STD), height, width };
-}
-
-/** The PNG's own size, read from its header (already validated by decoding). */
-function pngSize(png: string): { width: number; height: number } {
-  const header = Uint8Array.from(atob(png.slice(0, 32)), (c) => c.charCodeAt(0));
-  const view = new DataView(header.buffer);
-  return { width: view.getUint32(16), height: view.getUint32(20) };
 }

@@ -6,22 +6,25 @@
 import { z } from "zod";
 import manifest from "../models/ppocr-cls.json";
 import { coarse, defineFunction } from "../src/functions/define";
-import { decodePngBase64 } from "../src/images/decode";
+import type { RgbImage } from "../src/images/png";
 import { resizeBilinear, toBgrPlanar } from "../src/images/resize";
 import { parseManifest } from "../src/models/manifest";
+import { numbers, pngImage } from "../src/request/schema";
 
 const HEIGHT = 48;
 const WIDTH = 192;
 const LABELS = ["0", "180"] as const;
+/** A cropped line of text: the model sees it at 48 pixels high, so 1 MP is ample (e.g. 256x4096). */
+const IMAGE_BUDGET = { maxPixels: 1 << 20, maxDecodedBytes: 4 << 20 };
 
 const input = z.union([
-  z.object({ png: z.string().min(1).describe("a PNG of one line of text, base64") }).strict(),
+  z.object({ png: pngImage(IMAGE_BUDGET, "a PNG of one line of text, base64") }).strict(),
   z
     .object({
-      tensor: z
-        .array(z.number())
-        .length(3 * HEIGHT * WIDTH)
-        .describe("the model input: BGR planes 3x48x192, row-major, normalised to [-1, 1]"),
+      tensor: numbers({
+        length: 3 * HEIGHT * WIDTH,
+        description: "the model input: BGR planes 3x48x192, row-major, normalised to [-1, 1]",
+      }),
     })
     .strict(),
 ]);
@@ -31,15 +34,14 @@ export default defineFunction({
   description: "Whether a line of text is upright (0) or upside down (180) (PaddleOCR direction classifier)",
   model: parseManifest(manifest),
   input,
-  // A batch of N lines on the OIP endpoint costs N.
-  rateLimit: { limit: 300, window: "1 m", cost: "batch" },
+  rateLimit: { limit: 300, window: "1 m" },
   maxBodyBytes: 2 * 1024 * 1024,
   preprocess: (request) => [
     {
       name: "x",
       datatype: "FP32",
       shape: [1, 3, HEIGHT, WIDTH],
-      data: "png" in request ? lineTensor(request.png) : Float32Array.from(request.tensor),
+      data: "png" in request ? lineTensor(request.png) : request.tensor,
     },
   ],
   postprocess: (outputs) => {
@@ -55,8 +57,7 @@ export default defineFunction({
 });
 
 /** PaddleOCR's `resize_norm_img`: keep the aspect ratio at height 48, pad the width to 192. */
-function lineTensor(png: string): Float32Array {
-  const image = decodePngBase64(png);
+function lineTensor(image: RgbImage): Float32Array {
   const width = Math.min(WIDTH, Math.max(1, Math.ceil((HEIGHT * image.width) / image.height)));
   const resized = resizeBilinear(image, width, HEIGHT);
   return toBgrPlanar(resized, [0.5, 0.5, 0.5], [0.5, 0.5, 0.5], WIDTH);

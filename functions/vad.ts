@@ -7,17 +7,17 @@ import { z } from "zod";
 import manifest from "../models/silero-vad.json";
 import { coarse, defineFunction } from "../src/functions/define";
 import { parseManifest } from "../src/models/manifest";
+import { numbers } from "../src/request/schema";
 
 const FRAME = 512;
 const STATE = 2 * 1 * 128;
 
 const input = z.object({
-  audio: z.array(z.number().min(-1).max(1)).length(FRAME).describe("512 samples of 16 kHz mono audio in [-1, 1]"),
-  state: z
-    .array(z.number())
-    .length(STATE)
-    .optional()
-    .describe("the state returned for the previous frame (256 numbers); omit for a stream's first frame"),
+  audio: numbers({ length: FRAME, min: -1, max: 1, description: "512 samples of 16 kHz mono audio in [-1, 1]" }),
+  state: numbers({
+    length: STATE,
+    description: "the state returned for the previous frame (256 numbers); omit for a stream's first frame",
+  }).optional(),
   threshold: z.number().min(0).max(1).default(0.5).describe("probability at or above which `speech` is true"),
 });
 
@@ -30,13 +30,8 @@ export default defineFunction({
   rateLimit: { limit: 600, window: "1 m", onBackendFailure: "open" },
   maxBodyBytes: 64 * 1024,
   preprocess: ({ audio, state }) => [
-    { name: "input", datatype: "FP32", shape: [1, FRAME], data: Float32Array.from(audio) },
-    {
-      name: "state",
-      datatype: "FP32",
-      shape: [2, 1, 128],
-      data: state ? Float32Array.from(state) : new Float32Array(STATE),
-    },
+    { name: "input", datatype: "FP32", shape: [1, FRAME], data: audio },
+    { name: "state", datatype: "FP32", shape: [2, 1, 128], data: state ?? new Float32Array(STATE) },
     { name: "sr", datatype: "INT64", shape: [], data: [16000] },
   ],
   postprocess: (outputs, { threshold }) => {

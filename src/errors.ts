@@ -39,6 +39,17 @@ export class PayloadTooLarge extends BastionError {
   }
 }
 
+/**
+ * 499 (nginx's "client closed request"): the caller went away before its body arrived. Nobody
+ * reads the answer; the status exists so the audit log records the abort as the caller's, not
+ * as our fault.
+ */
+export class ClientClosedRequest extends BastionError {
+  constructor() {
+    super(499 as ContentfulStatusCode, "client_closed", "the client closed the request before its body arrived");
+  }
+}
+
 /** 415: the body is not in a format the endpoint reads. */
 export class UnsupportedMediaType extends BastionError {
   constructor(accepted: string) {
@@ -118,8 +129,8 @@ export class AuthNotConfigured extends BastionError {
 
 /** 429: over the limit. */
 export class RateLimited extends BastionError {
-  constructor(headers: Record<string, string>, scope: "ip" | "principal") {
-    const what = scope === "ip" ? "from this address" : "for this function";
+  constructor(headers: Record<string, string>, scope: "ip" | "principal" | "reads") {
+    const what = { ip: "from this address", principal: "for this function", reads: "of metadata" }[scope];
     super(429, "rate_limited", `too many requests ${what}; retry after ${headers["Retry-After"]} s`, headers);
   }
 }

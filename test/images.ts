@@ -2,6 +2,7 @@
  * Test images made here, so no image file is committed: a line of lowercase text drawn with a
  * small bitmap font (ascenders and descenders make its orientation visible), encoded as PNG.
  */
+import { crc32, deflateSync } from "node:zlib";
 import { encode } from "fast-png";
 
 // 5x9 glyphs: two rows of ascender, five of x-height, two of descender.
@@ -71,4 +72,33 @@ export function onPage(image: TestImage, width: number, height: number, x: numbe
 export function pngBase64(image: TestImage): string {
   const png = encode({ width: image.width, height: image.height, data: image.rgb, channels: 3, depth: 8 });
   return Buffer.from(png).toString("base64");
+}
+
+/** One PNG chunk: length, type, data, CRC. */
+export function pngChunk(type: string, data: Uint8Array = new Uint8Array(0)): Buffer {
+  const head = Buffer.alloc(8);
+  head.writeUInt32BE(data.length, 0);
+  head.write(type, 4, "latin1");
+  const crc = Buffer.alloc(4);
+  crc.writeUInt32BE(crc32(Buffer.concat([head.subarray(4), data])), 0);
+  return Buffer.concat([head, data, crc]);
+}
+
+export function ihdr(width: number, height: number, depth = 8, colorType = 2, interlace = 0): Buffer {
+  const data = Buffer.alloc(13);
+  data.writeUInt32BE(width, 0);
+  data.writeUInt32BE(height, 4);
+  data.set([depth, colorType, 0, 0, interlace], 8);
+  return pngChunk("IHDR", data);
+}
+
+export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+
+/**
+ * A decompression bomb: a header declaring `width` x `height` RGB, and image data that inflates
+ * to `inflatedBytes` of zeros (a 1x1 header over 1.4 GB of zeros is about 1.4 MB on the wire).
+ */
+export function pngBomb(inflatedBytes: number, width = 1, height = 1): Buffer {
+  const data = deflateSync(Buffer.alloc(inflatedBytes), { level: 9 });
+  return Buffer.concat([PNG_SIGNATURE, ihdr(width, height), pngChunk("IDAT", data), pngChunk("IEND")]);
 }

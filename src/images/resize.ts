@@ -1,5 +1,5 @@
 /** Bilinear resampling of 8-bit RGB with half-pixel centres, as OpenCV's INTER_LINEAR does. */
-import type { RgbImage } from "./decode";
+import type { RgbImage } from "./png";
 
 export function resizeBilinear(image: RgbImage, width: number, height: number): RgbImage {
   const { rgb, width: sw, height: sh } = image;

@@ -166,7 +166,19 @@ function toOrtTensor(spec: TensorSpec, input: TensorInput): ort.Tensor {
   const values = ArrayBuffer.isView(input.data)
     ? fromBinary(spec, input, codec, count)
     : fromJson(spec, input, codec, count);
+  if (spec.values) checkAllowedValues(spec, spec.values, values);
   return new ort.Tensor(codec.ort, values, input.shape);
+}
+
+function checkAllowedValues(spec: TensorSpec, allowed: number[], values: TypedArray) {
+  const accepted = new Set(allowed);
+  const index = Array.prototype.findIndex.call(values, (value: number | bigint) => !accepted.has(Number(value)));
+  if (index >= 0) {
+    throw new InvalidInput(
+      "value_not_allowed",
+      `element ${index} of input "${spec.name}" is ${values[index]}; the model accepts only ${allowed.join(", ")}`,
+    );
+  }
 }
 
 /** Bytes from the wire are copied into an aligned array; a typed array of the right kind is used as it is. */

@@ -28,6 +28,12 @@ const tensorSpec = z.object({
   name: z.string().min(1),
   datatype: z.enum(DATATYPES),
   shape: z.array(dimension),
+  /**
+   * The only values the model accepts for every element, when it takes a closed set (Silero's
+   * `sr`: 16000 for 512-sample frames). Anything else is refused before inference, not left
+   * for the runtime to fail on.
+   */
+  values: z.array(z.number()).min(1).optional(),
 });
 
 const dimensionBounds = z.object({

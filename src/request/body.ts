@@ -1,21 +1,71 @@
 /**
  * Reading request bodies: the content type is checked before a byte is read, the size is capped
- * per function while streaming (Hono's bodyLimit), and JSON that does not parse is a 400.
+ * per function while streaming, and JSON that does not parse is a 400.
+ *
+ * Hono's bodyLimit is not used: on an oversize chunked body it returns with the body's reader
+ * still open, and through `wrangler dev` the connection's next request then hangs. Here every
+ * refused body is cancelled, and a body the client abandons is told apart from our own faults.
  */
 import type { Context } from "hono";
-import { bodyLimit } from "hono/body-limit";
+import { createMiddleware } from "hono/factory";
 import type { z } from "zod";
 import type { AppEnv } from "../env";
-import { InvalidInput, PayloadTooLarge, UnsupportedMediaType } from "../errors";
+import { ClientClosedRequest, InvalidInput, PayloadTooLarge, UnsupportedMediaType } from "../errors";
 
-/** Middleware: refuse bodies over the addressed function's `maxBodyBytes` with 413. */
-export const limitBodyToFunction = (c: Context<AppEnv>, next: () => Promise<void>) =>
-  bodyLimit({
-    maxSize: c.var.fn.maxBodyBytes,
-    onError: () => {
-      throw new PayloadTooLarge(c.var.fn.maxBodyBytes);
-    },
-  })(c, next);
+/**
+ * Middleware: reads the whole body, at most the addressed function's `maxBodyBytes` (413 beyond,
+ * whether declared by Content-Length or found while streaming), so that later steps read memory,
+ * never the network.
+ */
+export const limitBodyToFunction = createMiddleware<AppEnv>(async (c, next) => {
+  const body = c.req.raw.body;
+  if (!body) return next();
+  const maxBytes = c.var.fn.maxBodyBytes;
+  const declared = Number(c.req.header("content-length") ?? Number.NaN);
+  if (declared > maxBytes) {
+    await body.cancel().catch(() => undefined);
+    throw new PayloadTooLarge(maxBytes);
+  }
+  const bytes = await readAtMost(body, maxBytes);
+  c.req.raw = new Request(c.req.raw, { body: bytes });
+  await next();
+});
+
+async function readAtMost(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
+  const reader = body.getReader();
+  let buffer = new Uint8Array(Math.min(maxBytes, 64 * 1024));
+  let size = 0;
+  for (;;) {
+    let chunk: ReadableStreamReadResult<Uint8Array>;
+    try {
+      chunk = await reader.read();
+    } catch {
+      throw new ClientClosedRequest();
+    }
+    if (chunk.done) return buffer.subarray(0, size);
+    if (size + chunk.value.byteLength > maxBytes) {
+      await reader.cancel().catch(() => undefined);
+      throw new PayloadTooLarge(maxBytes);
+    }
+    if (size + chunk.value.byteLength > buffer.byteLength) {
+      const grown = new Uint8Array(Math.min(maxBytes, Math.max(size + chunk.value.byteLength, buffer.byteLength * 2)));
+      grown.set(buffer.subarray(0, size));
+      buffer = grown;
+    }
+    buffer.set(chunk.value, size);
+    size += chunk.value.byteLength;
+  }
+}
+
+/**
+ * Middleware: after the response, cancels a body nobody read (a request refused before its body
+ * mattered, such as a 401), so the connection is free for the client's next request.
+ */
+export const discardUnreadBody = createMiddleware<AppEnv>(async (c, next) => {
+  await next();
+  const body = c.req.raw.body;
+  if (body && !body.locked && !c.req.raw.bodyUsed) c.executionCtx.waitUntil(body.cancel().catch(() => undefined));
+});
 
 export function mediaType(c: Context): string | undefined {
   return c.req.header("content-type")?.split(";")[0].trim().toLowerCase() || undefined;
@@ -26,19 +76,35 @@ export function requireJson(c: Context) {
 }
 
 export async function readJson(c: Context): Promise<unknown> {
+  const text = await c.req.text();
   try {
-    return JSON.parse(await c.req.text());
-  } catch (error) {
-    if (error instanceof SyntaxError) throw new InvalidInput("invalid_json", "body is not valid JSON");
-    throw error;
+    return JSON.parse(text);
+  } catch {
+    throw new InvalidInput("invalid_json", "body is not valid JSON");
   }
 }
 
-/** Validates with a zod schema; the message names the first offending field. */
+/**
+ * Validates with a zod schema; the message names the first offending field. A schema may give an
+ * issue its own error code (`params.code`, e.g. `invalid_image`); otherwise `code` is used.
+ */
 export function parseWith<T>(schema: z.ZodType<T>, value: unknown, code = "invalid_request"): T {
   const result = schema.safeParse(value);
   if (result.success) return result.data;
-  const issue = result.error.issues[0];
+  const issue = firstLeafIssue(result.error.issues[0]);
   const where = issue.path.length ? issue.path.join(".") : "body";
-  throw new InvalidInput(code, `${where}: ${issue.message}`);
+  const own = (issue as { params?: { code?: unknown } }).params?.code;
+  throw new InvalidInput(typeof own === "string" ? own : code, `${where}: ${issue.message}`);
+}
+
+/**
+ * For a union that no branch matched, the issue of the branch that got furthest (the one whose
+ * first issue has the longest path), so the caller hears "tensor.3: expected number", not
+ * "invalid input".
+ */
+function firstLeafIssue(issue: z.core.$ZodIssue): z.core.$ZodIssue {
+  if (issue.code !== "invalid_union" || issue.errors.length === 0) return issue;
+  const candidates = issue.errors.filter((branch) => branch.length > 0).map((branch) => branch[0]);
+  const best = candidates.reduce((a, b) => (b.path.length > a.path.length ? b : a), candidates[0]);
+  return best ? firstLeafIssue({ ...best, path: [...issue.path, ...best.path] }) : issue;
 }
