@@ -2,8 +2,10 @@
  * The Bastion worker: every route, and the path a request takes through it, top to bottom.
  *
  *   request id -> security headers -> audit -> limit by IP -> authenticate -> resolve function
- *     -> authorize -> limit by principal -> read and validate input -> inference -> response
+ *     -> authorize -> limit by principal (reads: limit reads) -> read and validate input
+ *     -> charge the batch -> inference -> response
  *
+ * A function the caller may not read does not exist for them: the same 404 as an unknown name.
  * The audit step wraps the rest: whatever the outcome, one event goes to the audit queue after
  * the response.
  */
@@ -28,7 +30,7 @@ import { readInferRequest, selectOutputs } from "./oip/request";
 import { inferResponse, modelMetadata, SERVER_METADATA } from "./oip/response";
 import { rateLimiting } from "./ratelimit/middleware";
 import { parseRateLimitSettings } from "./ratelimit/policy";
-import { limitBodyToFunction, parseWith, readJson, requireJson } from "./request/body";
+import { discardUnreadBody, limitBodyToFunction, parseWith, readJson, requireJson } from "./request/body";
 
 export interface AppOptions {
   functions: InferenceFunction[];
@@ -45,6 +47,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   const app = new Hono<AppEnv>();
 
   app.use(requestId({ limitLength: 128 }));
+  app.use(discardUnreadBody);
   app.use(secureHeaders(API_SECURITY_HEADERS));
   app.use(async (c, next) => {
     await next();
@@ -73,12 +76,15 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   app.use(limits.limitByIp);
   app.use(authenticate(verifier));
 
-  app.get("/v2", (c) => c.json(SERVER_METADATA));
-  app.get("/v1/principal", (c) => c.json(describePrincipal(c.var.principal)));
+  const { limitByPrincipal, limitReads } = limits;
+
+  app.get("/v2", limitReads, (c) => c.json(SERVER_METADATA));
+  app.get("/v1/principal", limitReads, (c) => c.json(describePrincipal(c.var.principal)));
 
   const resolveFunction = createMiddleware<AppEnv>(async (c, next) => {
     const fn = byName.get(c.req.param("name") ?? "");
-    if (!fn) throw new NotFound("function_not_found", `no function named "${c.req.param("name")}"`);
+    if (!fn || !holdsAny(c.var.principal, readScopes(fn)))
+      throw new NotFound("function_not_found", `no function named "${c.req.param("name")}"`);
     const version = c.req.param("version");
     if (version !== undefined && version !== fn.model.version) {
       throw new NotFound("model_version_not_found", `${fn.name} serves version ${fn.model.version}, not ${version}`);
@@ -87,10 +93,8 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     await next();
   });
   const mayInvoke = requireScope((c) => invokeScopes(c.var.fn));
-  const mayRead = requireScope((c) => readScopes(c.var.fn));
-  const { limitByPrincipal } = limits;
 
-  app.get("/v1/functions", (c) =>
+  app.get("/v1/functions", limitReads, (c) =>
     c.json({ functions: functions.filter((fn) => holdsAny(c.var.principal, readScopes(fn))).map(describeFunction) }),
   );
 
@@ -99,6 +103,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     requireJson(c);
     const input = parseWith(fn.input, await readJson(c), "invalid_input");
     const feeds = toOrtFeeds(fn.model, fn.preprocess(input));
+    await limits.chargeBatch(c, batchSize(fn.model, feeds));
     const { outputs } = await runModel(c, models, fn.model, feeds);
     const output = fn.postprocess(outputs, input);
     recordOutput(c, fn.auditSummary(output));
@@ -107,16 +112,13 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
 
   const model = ["/v2/models/:name", "/v2/models/:name/versions/:version"];
 
-  app.on("GET", model, resolveFunction, mayRead, limitByPrincipal, (c) =>
-    c.json(modelMetadata(c.var.fn.name, c.var.fn.model)),
-  );
+  app.on("GET", model, resolveFunction, limitReads, (c) => c.json(modelMetadata(c.var.fn.name, c.var.fn.model)));
 
   app.on(
     "GET",
     model.map((path) => `${path}/ready`),
     resolveFunction,
-    mayRead,
-    limitByPrincipal,
+    limitReads,
     async (c) => {
       // Readiness loads the model, so a probe also warms the isolate.
       await acquireModel(c, models, c.var.fn.model);

@@ -1,7 +1,7 @@
 /** The worker's bindings (wrangler.toml, secrets) and the typed variables requests carry. */
 import type { RequestIdVariables } from "hono/request-id";
 import type { AuditLog } from "./audit/log";
-import type { AuditEvent } from "./audit/types";
+import type { AuditMessage } from "./audit/marker";
 import type { AuthSettings } from "./auth/config";
 import type { Principal } from "./auth/types";
 import type { InferenceFunction } from "./functions/define";
@@ -27,7 +27,7 @@ export interface Bindings extends AuthSettings {
   RATE_LIMITER?: DurableObjectNamespace<RateLimiter>;
   /** `off` disables the audit log (benchmarks only); otherwise it must be fully configured. */
   AUDIT?: string;
-  AUDIT_QUEUE?: Queue<AuditEvent>;
+  AUDIT_QUEUE?: Queue<AuditMessage>;
   /** The dead-letter queue's name, so the consumer knows its batches. */
   AUDIT_DEAD_LETTER_QUEUE?: string;
   AUDIT_LOG: DurableObjectNamespace<AuditLog>;
@@ -40,6 +40,8 @@ export interface Bindings extends AuthSettings {
   AUDIT_RETRY_DELAY_SECONDS?: string;
   /** Fault injector for tests: "fail-writes:N" or "fail-head-writes:N" (src/audit/faults.ts). */
   AUDIT_FAULT_INJECTION?: string;
+  /** Set only by `npm start` (random per run): enables its local drain control (src/drain). */
+  LOCAL_CONTROL_TOKEN?: string;
 }
 
 /** Settings `npm start` lets environment variables of the same name override. */
@@ -53,6 +55,7 @@ export const LOCAL_OVERRIDABLE_SETTINGS = [
   "JWT_JWKS",
   "JWT_ALGORITHMS",
   "JWT_CLOCK_TOLERANCE",
+  "JWT_MAX_TOKEN_LIFETIME",
   "JWT_HMAC_SECRET",
   "JWT_JWKS_COOLDOWN",
   "JWT_JWKS_MAX_AGE",

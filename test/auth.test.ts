@@ -6,10 +6,10 @@
  */
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { exportSPKI, importJWK, SignJWT } from "jose";
+import { CompactSign, exportSPKI, importJWK, SignJWT } from "jose";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 import { AUDIENCE, ISSUER, jwks, makeKey, sign, type TestKey } from "./tokens";
-import { startWorker, type TestWorker } from "./worker";
+import { startWorker, type TestWorker, testIssuerKey } from "./worker";
 
 /** The identity provider's JWKS endpoint, on loopback; its key set can change, and it can go down. */
 class JwksServer {
@@ -241,6 +241,27 @@ describe("with keys from a JWKS endpoint", () => {
       ["another audience", async () => bearer(await sign(es, { claims: { scope: "infer:vad", aud: "someone-else" } }))],
       ["no audience", async () => bearer(await sign(es, { claims: { scope: "infer:vad", aud: undefined } }))],
       ["no subject", async () => bearer(await sign(es, { claims: { scope: "infer:vad", sub: undefined } }))],
+      [
+        "exp ten years away (over the one-day maximum lifetime)",
+        async () => bearer(await sign(es, { expiresIn: 10 * 365 * 86_400, claims: { scope: "infer:vad" } })),
+      ],
+      [
+        "a two-day token issued three days ago, expiring in a minute",
+        async () => bearer(await sign(es, { expiresIn: 60, claims: { scope: "infer:vad", iat: now() - 3 * 86_400 } })),
+      ],
+      ["exp 1e308", async () => bearer(await sign(es, { claims: { scope: "infer:vad", exp: 1e308 } }))],
+      [
+        "exp 1e400 (Infinity once parsed)",
+        async () => {
+          const claims = `{"iss":"${ISSUER}","aud":"${AUDIENCE}","sub":"x","scope":"infer:vad","exp":1e400}`;
+          const token = await new CompactSign(new TextEncoder().encode(claims))
+            .setProtectedHeader({ alg: "ES256", kid: es.kid })
+            .sign(es.privateKey);
+          return bearer(token);
+        },
+      ],
+      ["a fractional exp", async () => bearer(await sign(es, { claims: { scope: "infer:vad", exp: now() + 60.5 } }))],
+      ["a fractional iat", async () => bearer(await sign(es, { claims: { scope: "infer:vad", iat: now() - 0.5 } }))],
     ];
 
     it.each(cases)("%s", async (_, headers) => {
@@ -253,26 +274,53 @@ describe("with keys from a JWKS endpoint", () => {
     });
   });
 
-  describe("refuses with 403 insufficient_scope, naming the scope", () => {
+  describe("a caller who may not read a function gets the 404 of a function that does not exist", () => {
+    /** What a response tells: all of it but the request id, which differs per request. */
+    const answer = async (response: Response) => {
+      const { request_id: _, ...body } = (await response.json()) as Record<string, unknown>;
+      return {
+        status: response.status,
+        body: JSON.stringify(body).replaceAll("vad", "NAME").replaceAll("nope", "NAME"),
+        authenticate: response.headers.get("www-authenticate"),
+      };
+    };
+
     it.each([
       ["another function's scope", { scope: "infer:text-detect" }],
-      ["only models:read", { scp: ["models:read"] }],
       ["no scope at all", {}],
       ["a prefix of the scope", { scope: "infer:va infer" }],
       ["the scope in another case", { scope: "INFER:VAD" }],
     ])("%s", async (_, claims) => {
-      const response = await callVad(w, bearer(await sign(es, { claims })));
-      await expectRefused(response, 403);
-      expect(response.headers.get("www-authenticate")).toContain('scope="infer:vad"');
+      const headers = bearer(await sign(es, { claims }));
+      const missing = await answer(await callVad(w, headers, "/v1/functions/nope"));
+      expect(missing).toMatchObject({ status: 404, authenticate: null });
+      expect(missing.body).toContain("function_not_found");
+      for (const [path, init] of [
+        ["/v1/functions/vad", { method: "POST", body: JSON.stringify({ audio: frame }) }],
+        ["/v2/models/vad", {}],
+        ["/v2/models/vad/versions/5", {}],
+        ["/v2/models/vad/versions/4", {}],
+        ["/v2/models/vad/ready", {}],
+        ["/v2/models/vad/infer", { method: "POST", body: "{}" }],
+      ] as const) {
+        const probe = await w.anonymous(path, { ...init, headers: { ...headers, "content-type": "application/json" } });
+        const nope = await w.anonymous(path.replace("vad", "nope"), {
+          ...init,
+          headers: { ...headers, "content-type": "application/json" },
+        });
+        expect(await answer(probe), path).toEqual(await answer(nope));
+        expect(probe.status, path).toBe(404);
+      }
     });
 
-    it("on the OIP endpoints too, where models:read may read metadata but not infer", async () => {
+    it("while one who may read it but not call it gets 403 insufficient_scope, naming the scope", async () => {
       const reader = bearer(await sign(es, { claims: { scope: "models:read" } }));
       expect((await w.anonymous("/v2/models/vad", { headers: reader })).status).toBe(200);
       const infer = await w.anonymous("/v2/models/vad/infer", { method: "POST", headers: reader, body: "{}" });
       await expectRefused(infer, 403);
-      const stranger = bearer(await sign(es, { claims: { scope: "infer:text-detect" } }));
-      await expectRefused(await w.anonymous("/v2/models/vad", { headers: stranger }), 403);
+      const call = await callVad(w, reader);
+      await expectRefused(call, 403);
+      expect(call.headers.get("www-authenticate")).toContain('scope="infer:vad"');
     });
   });
 
@@ -371,6 +419,7 @@ describe("configuration", () => {
     ["no audience", { JWT_AUDIENCE: "" }],
     ["no key source", { JWT_JWKS: "" }],
     ["a clock tolerance over 5 minutes", { JWT_CLOCK_TOLERANCE: "301" }],
+    ["a maximum token lifetime that is not a number", { JWT_MAX_TOKEN_LIFETIME: "forever" }],
     ["HS256 without a secret", { JWT_ALGORITHMS: "ES256,HS256" }],
     ["an unsupported algorithm", { JWT_ALGORITHMS: "none" }],
     ["a JWKS URL over plain http to another host", { JWT_JWKS_URL: "http://idp.test/jwks" }],
@@ -381,6 +430,15 @@ describe("configuration", () => {
     expect(await response.json()).toMatchObject({ code: "auth_not_configured" });
     expect((await w.anonymous("/v2/health/ready")).status).toBe(503);
     expect((await w.anonymous("/v2/health/live")).status).toBe(200);
+  });
+
+  it("JWT_MAX_TOKEN_LIFETIME sets the longest lifetime accepted", async () => {
+    const w = await worker({ JWT_MAX_TOKEN_LIFETIME: String(2 * 86_400) });
+    const key = await testIssuerKey();
+    const lasting = (seconds: number) => sign(key, { expiresIn: seconds, claims: { scope: "infer:vad" } });
+    expect((await callVad(w, bearer(await lasting(2 * 86_400 - 60)))).status).toBe(200);
+    const refused = await expectRefused(await callVad(w, bearer(await lasting(3 * 86_400))), 401);
+    expect(refused.error).toBe("token lifetime exceeds the maximum accepted");
   });
 
   it("accepts HS256 only with a configured shared secret", async () => {

@@ -2,7 +2,7 @@
  * Rate limits against the real worker: with Redis (a real redis-server behind the Upstash REST
  * bridge, shared by two separate workerd processes) and with the embedded Durable Object backend.
  */
-import { createServer, type Server } from "node:http";
+import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RedisBridge, startRedisBridge } from "../tools/redis-bridge";
@@ -30,7 +30,18 @@ async function worker(vars: Record<string, string>) {
   workers.push(started);
   return started;
 }
-const limits = (settings: object) => ({ RATE_LIMITS: JSON.stringify(settings) });
+/**
+ * RATE_LIMITS for a test. Counting tests must not see a slow answer (a busy machine, a model
+ * loading in the same isolate) as a backend failure, so the timeouts are long unless a test sets them.
+ */
+const limits = (settings: { default?: object; ip?: object; [key: string]: unknown }) => ({
+  RATE_LIMITS: JSON.stringify({
+    ...settings,
+    default: { timeoutMs: 10_000, ...settings.default },
+    ip: { timeoutMs: 10_000, ...settings.ip },
+    reads: { timeoutMs: 10_000, ...(settings.reads as object) },
+  }),
+});
 const viaRedis = (url = bridge.url, token = bridge.token) => ({
   UPSTASH_REDIS_REST_URL: url,
   UPSTASH_REDIS_REST_TOKEN: token,
@@ -47,9 +58,20 @@ async function awayFromWindowEdge(windowMs: number, marginMs = 1500) {
 /** A subject per test, so tests sharing one Redis do not share counters. */
 const subject = () => `user-${crypto.randomUUID()}`;
 
-async function as(sub: string, scope = "infer:* models:read") {
-  return { authorization: `Bearer ${await tokenWithScopes(scope, { sub })}` };
+async function as(sub: string, scope = "infer:* models:read", claims: Record<string, unknown> = {}) {
+  return { authorization: `Bearer ${await tokenWithScopes(scope, { sub, ...claims })}` };
 }
+const frame = new Array(512).fill(0);
+/** One inference: what a function's limit counts. */
+const callVad = (w: TestWorker, headers: Record<string, string>) =>
+  postJson(w, "/v1/functions/vad", { audio: frame }, headers);
+const vadBatch = (n: number) => ({
+  inputs: [
+    { name: "input", datatype: "FP32", shape: [n, 512], data: new Array(n * 512).fill(0) },
+    { name: "state", datatype: "FP32", shape: [2, n, 128], data: new Array(2 * n * 128).fill(0) },
+    { name: "sr", datatype: "INT64", shape: [], data: [16000] },
+  ],
+});
 
 const backends = [
   ["Redis (Upstash REST bridge)", () => viaRedis()],
@@ -62,7 +84,7 @@ describe.each(backends)("with %s", (_, backend) => {
     const w = await worker({ ...backend(), ...limits({ functions: { vad: { limit: L, window: "1 m" } } }) });
     const headers = await as(subject());
     await awayFromWindowEdge(60_000);
-    const responses = await Promise.all(Array.from({ length: 3 * L }, () => w.fetch("/v2/models/vad", { headers })));
+    const responses = await Promise.all(Array.from({ length: 3 * L }, () => callVad(w, headers)));
     const statuses = responses.map((r) => r.status);
     expect(statuses.filter((s) => s === 200)).toHaveLength(L);
     expect(statuses.filter((s) => s === 429)).toHaveLength(2 * L);
@@ -79,12 +101,12 @@ describe.each(backends)("with %s", (_, backend) => {
     const remaining: string[] = [];
     await awayFromWindowEdge(3000, 2500);
     for (let i = 0; i < 3; i++) {
-      const response = await w.fetch("/v2/models/vad", { headers });
+      const response = await callVad(w, headers);
       expect(response.status).toBe(200);
       remaining.push(response.headers.get("ratelimit-remaining") as string);
     }
     expect(remaining).toEqual(["2", "1", "0"]);
-    const refused = await w.fetch("/v2/models/vad", { headers });
+    const refused = await callVad(w, headers);
     expect(refused.status).toBe(429);
     // The window ends at the next multiple of 3 s; Retry-After and RateLimit-Reset say when.
     const expected = Math.ceil((3000 - (Date.now() % 3000)) / 1000);
@@ -92,26 +114,31 @@ describe.each(backends)("with %s", (_, backend) => {
     expect(Math.abs(retryAfter - expected)).toBeLessThanOrEqual(1);
     expect(refused.headers.get("ratelimit-reset")).toBe(String(retryAfter));
     await sleep(retryAfter * 1000 + 100);
-    expect((await w.fetch("/v2/models/vad", { headers })).status).toBe(200);
+    expect((await callVad(w, headers)).status).toBe(200);
   });
 
   it("refills a token bucket at its rate", async () => {
     const bucket = { algorithm: "token-bucket", limit: 2, refillRate: 1, window: "2 s" };
     const w = await worker({ ...backend(), ...limits({ functions: { "text-detect": bucket } }) });
     const headers = await as(subject());
+    const page = { height: 32, width: 32, tensor: new Array(3 * 32 * 32).fill(0) };
+    const detect = () => postJson(w, "/v1/functions/text-detect", page, headers);
     const statuses = [];
-    for (let i = 0; i < 3; i++) statuses.push((await w.fetch("/v2/models/text-detect", { headers })).status);
+    for (let i = 0; i < 3; i++) statuses.push((await detect()).status);
     expect(statuses).toEqual([200, 200, 429]);
-    const refused = await w.fetch("/v2/models/text-detect", { headers });
+    const refused = await detect();
     const retryAfter = Number(refused.headers.get("retry-after"));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(2);
     await sleep(retryAfter * 1000 + 100);
-    expect((await w.fetch("/v2/models/text-detect", { headers })).status).toBe(200);
+    expect((await detect()).status).toBe(200);
   });
 
-  it("charges a batch its size where the function says so", async () => {
-    const w = await worker({ ...backend(), ...limits({ functions: { "text-orientation": { limit: 8 } } }) });
+  it("charges a batch its size, on every function with a batch dimension", async () => {
+    const w = await worker({
+      ...backend(),
+      ...limits({ functions: { "text-orientation": { limit: 8 }, vad: { limit: 25 } } }),
+    });
     const headers = await as(subject());
     const batch = (n: number) => ({
       inputs: [{ name: "x", datatype: "FP32", shape: [n, 3, 48, 192], data: new Array(n * 27648).fill(0) }],
@@ -121,21 +148,51 @@ describe.each(backends)("with %s", (_, backend) => {
     expect(first.status).toBe(200);
     expect(first.headers.get("ratelimit-remaining")).toBe("3");
     expect((await postJson(w, "/v2/models/text-orientation/infer", batch(5), headers)).status).toBe(429);
+    const frames = await postJson(w, "/v2/models/vad/infer", vadBatch(20), headers);
+    expect(frames.status).toBe(200);
+    expect(frames.headers.get("ratelimit-remaining")).toBe("5");
+    expect((await postJson(w, "/v2/models/vad/infer", vadBatch(20), headers)).status).toBe(429);
+  });
+
+  it("gives reads (metadata, readiness, listings) their own budget, apart from inference", async () => {
+    const w = await worker({ ...backend(), ...limits({ functions: { vad: { limit: 2 } }, reads: { limit: 4 } }) });
+    const headers = await as(subject());
+    await awayFromWindowEdge(60_000);
+    const reads = [];
+    for (const path of ["/v2/models/vad", "/v2/models/vad/ready", "/v1/functions", "/v2", "/v2/models/vad"])
+      reads.push((await w.fetch(path, { headers })).status);
+    expect(reads).toEqual([200, 200, 200, 200, 429]);
+    expect((await callVad(w, headers)).status).toBe(200);
+    expect((await callVad(w, headers)).status).toBe(200);
+    expect((await callVad(w, headers)).status).toBe(429);
+  });
+
+  it("keeps principals apart whatever their names contain (tenant a:b + subject c is not tenant a + subject b:c)", async () => {
+    const w = await worker({ ...backend(), ...limits({ functions: { vad: { limit: 1 } } }) });
+    const id = crypto.randomUUID();
+    await awayFromWindowEdge(60_000);
+    const first = await as(`c-${id}`, "infer:*", { tid: `a:b` });
+    const second = await as(`b:c-${id}`, "infer:*", { tid: "a" });
+    expect((await callVad(w, first)).status).toBe(200);
+    expect((await callVad(w, second)).status).toBe(200);
+    expect((await callVad(w, first)).status).toBe(429);
   });
 
   it("limits each principal and function on its own, by tier", async () => {
     const settings = { functions: { vad: { limit: 2 } }, tiers: { pro: { "*": { limit: 5 } } } };
     const w = await worker({ ...backend(), ...limits(settings) });
-    const count = async (headers: Record<string, string>, path = "/v2/models/vad") => {
+    const count = async (headers: Record<string, string>, fn = "vad") => {
+      const body = fn === "vad" ? { audio: frame } : { height: 32, width: 32, tensor: new Array(3072).fill(0) };
       let admitted = 0;
-      for (let i = 0; i < 7; i++) if ((await w.fetch(path, { headers })).status === 200) admitted++;
+      for (let i = 0; i < 7; i++)
+        if ((await postJson(w, `/v1/functions/${fn}`, body, headers)).status === 200) admitted++;
       return admitted;
     };
     const free = await as(subject());
     await awayFromWindowEdge(60_000);
     expect(await count(free)).toBe(2);
     expect(await count(await as(subject()))).toBe(2);
-    expect(await count(free, "/v2/models/text-detect")).toBeGreaterThan(2);
+    expect(await count(free, "text-detect")).toBeGreaterThan(2);
     const pro = {
       authorization: `Bearer ${await sign(await testIssuerKey(), { claims: { sub: subject(), scope: "infer:*", tier: "pro" } })}`,
     };
@@ -157,6 +214,31 @@ describe.each(backends)("with %s", (_, backend) => {
     });
     expect(bystander.status).toBe(401);
   });
+
+  it("counts an IPv6 client by its /64 (every spelling of it), and IPv4-mapped IPv6 as the IPv4 address", async () => {
+    const w = await worker({ ...backend(), ...limits({ ip: { limit: 3 } }) });
+    const net = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:1`;
+    const from = (ip: string) => w.anonymous("/v2", { headers: { "cf-connecting-ip": ip } });
+    await awayFromWindowEdge(60_000);
+    const statuses = [];
+    for (const ip of [`${net}::1`, `${net}:0:0:0:2`, `${net.toUpperCase()}::abcd:3`, `${net}::4`])
+      statuses.push((await from(ip)).status);
+    expect(statuses).toEqual([401, 401, 401, 429]);
+    expect((await from(`${net.replace(/:1$/, ":2")}::1`)).status).toBe(401);
+    const v4 = `192.0.2.${Math.floor(Math.random() * 250)}`;
+    for (let i = 0; i < 3; i++) expect((await from(v4)).status).toBe(401);
+    expect((await from(`::ffff:${v4}`)).status).toBe(429);
+  });
+
+  it("counts IPv6 by another prefix when RATE_LIMITS.ip.ipv6Prefix says so", async () => {
+    const w = await worker({ ...backend(), ...limits({ ip: { limit: 1, ipv6Prefix: 128 } }) });
+    const net = `2001:db8:${Math.floor(Math.random() * 0xffff).toString(16)}:1`;
+    const from = (ip: string) => w.anonymous("/v2", { headers: { "cf-connecting-ip": ip } });
+    await awayFromWindowEdge(60_000);
+    expect((await from(`${net}::1`)).status).toBe(401);
+    expect((await from(`${net}::2`)).status).toBe(401);
+    expect((await from(`${net}::1`)).status).toBe(429);
+  });
 });
 
 describe("with two separate worker processes sharing one Redis", () => {
@@ -166,9 +248,7 @@ describe("with two separate worker processes sharing one Redis", () => {
     const [a, b] = await Promise.all([worker(settings), worker(settings)]);
     const headers = await as(subject());
     await awayFromWindowEdge(60_000);
-    const responses = await Promise.all(
-      Array.from({ length: 3 * L }, (_, i) => (i % 2 ? a : b).fetch("/v2/models/vad", { headers })),
-    );
+    const responses = await Promise.all(Array.from({ length: 3 * L }, (_, i) => callVad(i % 2 ? a : b, headers)));
     const admitted = responses.filter((r) => r.status === 200).length;
     expect(admitted).toBe(L);
     expect(responses.filter((r) => r.status === 429)).toHaveLength(2 * L);
@@ -176,23 +256,25 @@ describe("with two separate worker processes sharing one Redis", () => {
 });
 
 describe("when Redis fails or is slow, each function's policy decides", () => {
-  /** Fault injector: an "Upstash" that answers nothing for `delayMs`, then an error. */
-  async function slowUpstash(delayMs: number): Promise<{ url: string; server: Server }> {
-    const server = createServer((_, response) => {
-      setTimeout(() => response.writeHead(502).end('{"error":"slow"}'), delayMs);
-    });
+  /** Fault injector: an "Upstash" that holds every request and never answers until closed. */
+  async function silentUpstash(): Promise<{ url: string; close(): void }> {
+    const server = createServer(() => undefined);
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    return { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server };
+    return {
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
+      close: () => {
+        server.closeAllConnections();
+        server.close();
+      },
+    };
   }
 
   it.each([
     ["Redis refuses connections", async () => ({ url: "http://127.0.0.1:9", close: () => undefined })],
     [
-      "Redis answers after the timeout",
-      async () => {
-        const { url, server } = await slowUpstash(3000);
-        return { url, close: () => server.closeAllConnections() };
-      },
+      // Only the limiter's own timeout can answer: the test would time out waiting for Redis.
+      "Redis never answers",
+      silentUpstash,
     ],
   ])("%s: vad fails open, text-orientation fails closed with 503", async (_, upstream) => {
     const { url, close } = await upstream();
@@ -201,7 +283,6 @@ describe("when Redis fails or is slow, each function's policy decides", () => {
       ...limits({ default: { timeoutMs: 300 }, ip: { timeoutMs: 300 } }),
     });
     const headers = await as(subject());
-    const started = Date.now();
     const open = await postJson(w, "/v1/functions/vad", { audio: new Array(512).fill(0) }, headers);
     expect(open.status).toBe(200);
     expect(open.headers.get("ratelimit-limit")).toBeNull();
@@ -209,8 +290,6 @@ describe("when Redis fails or is slow, each function's policy decides", () => {
     expect(closed.status).toBe(503);
     expect(await closed.json()).toMatchObject({ code: "rate_limit_unavailable" });
     expect(closed.headers.get("retry-after")).toBe("1");
-    // Both waited at most the timeouts (IP and function), not the backend.
-    expect(Date.now() - started).toBeLessThan(2500);
     close();
     // The audit log records what the policy decided.
     const { logged } = await drained(w, 2);
@@ -241,7 +320,7 @@ describe("when Redis fails or is slow, each function's policy decides", () => {
 describe("configuration", () => {
   it("a malformed RATE_LIMITS closes the limited routes with 503 and names the problem", async () => {
     const w = await worker(limits({ functions: { vad: { limit: -1 } } }));
-    const response = await w.fetch("/v2/models/vad");
+    const response = await callVad(w, {});
     expect(response.status).toBe(503);
     const body = (await response.json()) as { code: string; error: string };
     expect(body.code).toBe("rate_limit_not_configured");

@@ -7,6 +7,7 @@ import { routePath } from "hono/route";
 import type { AppEnv } from "../env";
 import { BastionError } from "../errors";
 import { hex } from "../models/envelope";
+import { clientNetwork } from "../request/client-address";
 import { AUDIT_SCHEMA, type AuditEvent, type AuditOutcome } from "./types";
 
 export interface RequestFacts {
@@ -68,6 +69,7 @@ function outcomeOf(status: number, code: string | undefined): AuditOutcome {
   if (status === 403) return "forbidden";
   if (status === 429) return "rate_limited";
   if (status === 404) return "not_found";
+  if (status === 499) return "client_closed";
   if (status < 500) return "invalid_input";
   if (code?.startsWith("model_")) return "model_unavailable";
   if (status === 503) return "unavailable";
@@ -75,11 +77,9 @@ function outcomeOf(status: number, code: string | undefined): AuditOutcome {
 }
 
 /** IPv4 to its /24, IPv6 to its /48: enough for abuse patterns, not to single out a person. */
-export function truncateIp(ip: string | undefined): string | undefined {
-  if (!ip) return undefined;
-  if (ip.includes(".")) return `${ip.split(".").slice(0, 3).join(".")}.0/24`;
-  const groups = ip.split(":").filter((g, i, all) => g !== "" || (i > 0 && i < all.length - 1));
-  return `${groups.slice(0, 3).join(":")}::/48`;
+function truncateIp(ip: string | undefined): string | undefined {
+  const network = clientNetwork(ip, { ipv4: 24, ipv6: 48 });
+  return network.kind === "network" ? network.cidr : undefined;
 }
 
 /** The input as the model saw it, in one canonical byte form whatever the request's encoding. */

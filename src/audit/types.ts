@@ -24,6 +24,7 @@ export type AuditOutcome =
   | "forbidden"
   | "rate_limited"
   | "invalid_input"
+  | "client_closed"
   | "not_found"
   | "model_unavailable"
   | "unavailable"
@@ -63,7 +64,7 @@ export interface AuditEvent {
   /** What the function chose to log of its output (e.g. top label and confidence). */
   output?: Record<string, string | number | boolean>;
   rateLimits: {
-    scope: "ip" | "principal";
+    scope: "ip" | "principal" | "reads";
     backend: string;
     allowed: boolean;
     remaining: number;

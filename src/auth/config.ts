@@ -6,6 +6,7 @@
  *   JWT_JWKS_URL  or  JWT_JWKS (inline JSON)       trusted keys; the URL wins when both are set
  *   JWT_ALGORITHMS                                  default RS256,PS256,ES256,EdDSA
  *   JWT_CLOCK_TOLERANCE                             seconds, default 30, at most 300
+ *   JWT_MAX_TOKEN_LIFETIME                          seconds from iat (or now) to exp, default 86400
  *   JWT_HMAC_SECRET (secret binding)                enables HS256/384/512 when also listed
  *   JWT_JWKS_COOLDOWN, JWT_JWKS_MAX_AGE             seconds, default 30 and 600
  *   JWT_TIER_CLAIM                                  default "tier"
@@ -20,6 +21,7 @@ export interface AuthSettings {
   JWT_JWKS?: string;
   JWT_ALGORITHMS?: string;
   JWT_CLOCK_TOLERANCE?: string;
+  JWT_MAX_TOKEN_LIFETIME?: string;
   JWT_HMAC_SECRET?: string;
   JWT_JWKS_COOLDOWN?: string;
   JWT_JWKS_MAX_AGE?: string;
@@ -42,6 +44,8 @@ const ASYMMETRIC: Algorithm[] = [
 const HMAC: Algorithm[] = ["HS256", "HS384", "HS512"];
 export const DEFAULT_ALGORITHMS: Algorithm[] = ["RS256", "PS256", "ES256", "EdDSA"];
 const MAX_CLOCK_TOLERANCE = 300;
+/** An access token is short-lived; one valid for years is a stolen credential waiting to happen. */
+export const DEFAULT_MAX_TOKEN_LIFETIME = 86_400;
 
 export function parseAuthConfig(env: AuthSettings): AuthConfig {
   const issuer = env.JWT_ISSUER?.trim();
@@ -64,6 +68,12 @@ export function parseAuthConfig(env: AuthSettings): AuthConfig {
   const clockToleranceSeconds = seconds(env.JWT_CLOCK_TOLERANCE, 30, "JWT_CLOCK_TOLERANCE");
   if (clockToleranceSeconds > MAX_CLOCK_TOLERANCE)
     throw new AuthNotConfigured(`JWT_CLOCK_TOLERANCE is at most ${MAX_CLOCK_TOLERANCE} seconds`);
+  const maxTokenLifetimeSeconds = seconds(
+    env.JWT_MAX_TOKEN_LIFETIME,
+    DEFAULT_MAX_TOKEN_LIFETIME,
+    "JWT_MAX_TOKEN_LIFETIME",
+  );
+  if (maxTokenLifetimeSeconds <= 0) throw new AuthNotConfigured("JWT_MAX_TOKEN_LIFETIME must be positive");
 
   let keySource: AuthConfig["keySource"];
   if (env.JWT_JWKS_URL) {
@@ -96,6 +106,7 @@ export function parseAuthConfig(env: AuthSettings): AuthConfig {
     audience,
     algorithms: algorithms as Algorithm[],
     clockToleranceSeconds,
+    maxTokenLifetimeSeconds,
     keySource,
     hmacSecret: usesHmac ? env.JWT_HMAC_SECRET : undefined,
     tierClaim: env.JWT_TIER_CLAIM?.trim() || "tier",

@@ -46,6 +46,8 @@ export interface AuthConfig {
   algorithms: Algorithm[];
   /** Seconds of clock skew allowed for `exp`, `nbf` and `iat` (0 to 300). */
   clockToleranceSeconds: number;
+  /** Longest accepted lifetime, in seconds: `exp - iat`, or `exp - now` for a token without `iat`. */
+  maxTokenLifetimeSeconds: number;
   /** Where trusted public keys come from. */
   keySource: { kind: "remote"; url: URL; cooldownMs: number; cacheMaxAgeMs: number } | { kind: "inline"; jwks: string };
   /** The shared secret for HS* algorithms, only when one is configured. */

@@ -2,7 +2,9 @@
  * Verifies an access token with jose and returns the principal it names. Before jose sees it, a
  * token must be of sane size and shape and must not point at keys of its own choosing; jose then
  * checks the signature with a trusted key for an allowed algorithm, issuer, audience, `exp`
- * (required), `nbf`, unknown `crit` headers, and here `iat` too, all with the clock tolerance.
+ * (required), `nbf`, unknown `crit` headers, and here `iat` too, all with the clock tolerance;
+ * then that the time claims are whole seconds (no 1e308, no Infinity from "1e400") and that the
+ * token lives no longer than the configured maximum.
  */
 import { decodeProtectedHeader, errors, type JWTPayload, type JWTVerifyGetKey, jwtVerify } from "jose";
 import { BastionError, InvalidToken } from "../errors";
@@ -44,11 +46,26 @@ export async function verifyAccessToken(token: string, config: AuthConfig, keys:
   } catch (error) {
     throw describeFailure(error);
   }
-  if (typeof payload.iat === "number" && payload.iat > Date.now() / 1000 + config.clockToleranceSeconds) {
-    throw new InvalidToken("token is issued in the future");
-  }
+  checkTimeClaims(payload, config);
   if (typeof payload.sub !== "string" || payload.sub === "") throw new InvalidToken("token has no subject");
   return principalFrom(payload, config);
+}
+
+/** Time claims are integers (RFC 7519 allows fractions; no identity provider sends them). */
+const TIME_CLAIMS = ["exp", "nbf", "iat"] as const;
+
+function checkTimeClaims(payload: JWTPayload, config: AuthConfig) {
+  for (const claim of TIME_CLAIMS) {
+    if (payload[claim] !== undefined && !Number.isSafeInteger(payload[claim]))
+      throw new InvalidToken(`token claim "${claim}" is not a whole number of seconds`);
+  }
+  const now = Math.floor(Date.now() / 1000);
+  const { exp, iat } = payload as { exp: number; iat?: number };
+  if (iat !== undefined && iat > now + config.clockToleranceSeconds)
+    throw new InvalidToken("token is issued in the future");
+  const lifetime = exp - (iat ?? now);
+  if (lifetime > config.maxTokenLifetimeSeconds + (iat === undefined ? config.clockToleranceSeconds : 0))
+    throw new InvalidToken("token lifetime exceeds the maximum accepted");
 }
 
 function principalFrom(payload: JWTPayload, config: AuthConfig): Principal {

@@ -1,6 +1,6 @@
 /**
- * Hono middleware: `limitByIp` (before authentication) and `limitByPrincipal` (after
- * authorization, per function), plus `chargeBatch` for requests that cost their batch size.
+ * Hono middleware: `limitByIp` (before authentication), `limitByPrincipal` (after authorization,
+ * per function) with `chargeBatch` for the rest of a batch, and `limitReads` (per principal).
  * Admitted and refused responses carry `RateLimit-Limit`, `RateLimit-Remaining` and
  * `RateLimit-Reset` (seconds); a refusal is 429 with `Retry-After`.
  */
@@ -8,8 +8,10 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import type { AppEnv, Bindings } from "../env";
 import { RateLimited, RateLimitNotConfigured, RateLimitUnavailable } from "../errors";
+import { base64url } from "../models/base64url";
+import { clientNetwork } from "../request/client-address";
 import { durableObjectBackend } from "./durable-object";
-import { functionPolicy, ipPolicy, parseRateLimitSettings, type RateLimitSettings } from "./policy";
+import { functionPolicy, ipPolicy, parseRateLimitSettings, type RateLimitSettings, readPolicy } from "./policy";
 import type { RateLimitBackend, RateLimitDecision, RateLimitPolicy } from "./types";
 import { upstashBackend } from "./upstash";
 
@@ -79,30 +81,48 @@ export function rateLimiting() {
   };
 
   return {
-    /** Per client address, for every request that needs a token: bad tokens are throttled too. */
+    /** Per client network, for every request that needs a token: bad tokens are throttled too. */
     limitByIp: createMiddleware<AppEnv>(async (c, next) => {
-      const ip = c.req.header("cf-connecting-ip") ?? "unknown";
-      await enforce(c, "ip", `ip:${ip}`, ipPolicy(configure(c.env).settings), 1);
+      const policy = ipPolicy(configure(c.env).settings);
+      const network = clientNetwork(c.req.header("cf-connecting-ip"), { ipv4: 32, ipv6: policy.ipv6Prefix });
+      await enforce(c, "ip", `ip:${network.kind === "network" ? network.cidr : network.kind}`, policy, 1);
       await next();
     }),
     /** Per principal and function, with the function's policy for the principal's tier. */
     limitByPrincipal: createMiddleware<AppEnv>(async (c, next) => {
-      const { fn, principal } = c.var;
-      const policy = functionPolicy(configure(c.env).settings, fn, principal.tier);
-      await enforce(c, "principal", principalKey(c), policy, 1);
+      const policy = functionPolicy(configure(c.env).settings, c.var.fn, c.var.principal.tier);
+      await enforce(c, "principal", await functionKey(c), policy, 1);
       await next();
     }),
-    /** Charges the rest of a batch once its size is known (the first unit was charged already). */
+    /**
+     * Charges the rest of a batch once its size is known (the first unit was charged already):
+     * a batch of N costs what N requests cost.
+     */
     async chargeBatch(c: Context<AppEnv>, batch: number) {
       const policy = functionPolicy(configure(c.env).settings, c.var.fn, c.var.principal.tier);
-      if (policy.cost === "batch" && batch > 1) await enforce(c, "principal", principalKey(c), policy, batch - 1);
+      if (batch > 1) await enforce(c, "principal", await functionKey(c), policy, batch - 1);
     },
+    /** Per principal, for reads: metadata, readiness and listings, apart from inference budgets. */
+    limitReads: createMiddleware<AppEnv>(async (c, next) => {
+      await enforce(c, "reads", `reads:${await principalDigest(c)}`, readPolicy(configure(c.env).settings), 1);
+      await next();
+    }),
   };
 }
 
-function principalKey(c: Context<AppEnv>): string {
-  const { fn, principal } = c.var;
-  return `fn:${fn.name}:${principal.tenant ?? "-"}:${principal.subject}`;
+async function functionKey(c: Context<AppEnv>): Promise<string> {
+  return `fn:${c.var.fn.name}:${await principalDigest(c)}`;
+}
+
+/**
+ * The principal as a counter's name: SHA-256 over the JSON of (tenant, subject). JSON keeps the
+ * fields apart whatever they contain (tenant "a:b" with subject "c" is not tenant "a" with
+ * subject "b:c"), and the digest keeps subjects out of Redis.
+ */
+async function principalDigest(c: Context<AppEnv>): Promise<string> {
+  const { tenant = null, subject } = c.var.principal;
+  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify([tenant, subject])));
+  return base64url.encode(new Uint8Array(digest));
 }
 
 export function rateLimitHeaders(decision: RateLimitDecision): Record<string, string> {

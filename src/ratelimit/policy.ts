@@ -4,7 +4,9 @@
  *   built-in default < RATE_LIMITS.default < the function's file < RATE_LIMITS.functions[name]
  *     < RATE_LIMITS.tiers[tier]["*"] < RATE_LIMITS.tiers[tier][name]
  *
- * For client IPs: built-in IP default < RATE_LIMITS.ip. `RATE_LIMITS` is one JSON setting, e.g.
+ * For client networks: built-in IP default < RATE_LIMITS.ip (which also sets `ipv6Prefix`, the
+ * IPv6 network counted as one client, default /64). For reads: built-in read default <
+ * RATE_LIMITS.reads. `RATE_LIMITS` is one JSON setting, e.g.
  * {"ip": {"limit": 300}, "tiers": {"free": {"*": {"limit": 30}}, "pro": {"*": {"limit": 600}}}}.
  */
 import { z } from "zod";
@@ -17,7 +19,6 @@ export const DEFAULT_POLICY: RateLimitPolicy = {
   algorithm: "sliding-window",
   limit: 60,
   window: "1 m",
-  cost: "request",
   onBackendFailure: "closed",
   timeoutMs: 1000,
 };
@@ -28,6 +29,11 @@ export const DEFAULT_POLICY: RateLimitPolicy = {
  * every route at once.
  */
 export const DEFAULT_IP_POLICY: RateLimitPolicy = { ...DEFAULT_POLICY, limit: 600, onBackendFailure: "open" };
+/** One customer's IPv6 allocation is usually a /64: counting /128s would give it 2^64 budgets. */
+export const DEFAULT_IPV6_PREFIX = 64;
+
+/** Reads (metadata, readiness, listings) per principal: their own budget, not the inference one. */
+export const DEFAULT_READ_POLICY: RateLimitPolicy = { ...DEFAULT_POLICY, limit: 120 };
 
 const partialPolicy = z
   .object({
@@ -38,7 +44,6 @@ const partialPolicy = z
       .regex(DURATION_PATTERN, 'a window is like "10 s", "1 m" or "500 ms"')
       .transform((w) => w as Duration),
     refillRate: z.number().int().positive(),
-    cost: z.enum(["request", "batch"]),
     onBackendFailure: z.enum(["open", "closed"]),
     timeoutMs: z.number().int().positive().max(30_000),
   })
@@ -48,7 +53,8 @@ const partialPolicy = z
 const settingsSchema = z
   .object({
     default: partialPolicy,
-    ip: partialPolicy,
+    ip: partialPolicy.extend({ ipv6Prefix: z.number().int().min(32).max(128).optional() }),
+    reads: partialPolicy,
     functions: z.record(z.string(), partialPolicy),
     tiers: z.record(z.string(), z.record(z.string(), partialPolicy)),
   })
@@ -85,6 +91,10 @@ export function functionPolicy(settings: RateLimitSettings, fn: InferenceFunctio
   };
 }
 
-export function ipPolicy(settings: RateLimitSettings): RateLimitPolicy {
-  return { ...DEFAULT_IP_POLICY, ...settings.ip };
+export function ipPolicy(settings: RateLimitSettings): RateLimitPolicy & { ipv6Prefix: number } {
+  return { ...DEFAULT_IP_POLICY, ipv6Prefix: DEFAULT_IPV6_PREFIX, ...settings.ip };
+}
+
+export function readPolicy(settings: RateLimitSettings): RateLimitPolicy {
+  return { ...DEFAULT_READ_POLICY, ...settings.reads };
 }

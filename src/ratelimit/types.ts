@@ -3,11 +3,16 @@
  *
  * Limits hold across every isolate and location, so their state lives in one shared place: Redis
  * through @upstash/ratelimit (`upstash.ts`) when UPSTASH_REDIS_REST_URL is set, else a Durable
- * Object per key (`durable-object.ts`, same algorithms, `algorithms.ts`). Two limits apply:
+ * Object per key (`durable-object.ts`, same algorithms, `algorithms.ts`). Three limits apply:
  *
- *   per client IP, before the token is verified, so floods of bad tokens are throttled too;
+ *   per client network (an IPv4 address, an IPv6 /64), before the token is verified, so floods
+ *   of bad tokens are throttled too;
  *   per principal and function, after authorization, with the function's policy for the
- *   caller's tier (`policy.ts`).
+ *   caller's tier (`policy.ts`); a batch costs its size;
+ *   per principal for reads (metadata, readiness, listings), apart from the inference budget.
+ *
+ * Keys name the principal by a digest of (tenant, subject), so no two principals share a
+ * counter whatever their names contain, and no subject is stored in the clear.
  *
  * `middleware.ts` turns a decision into `RateLimit-*` headers, a 429 with `Retry-After`, or, when
  * the backend fails or is too slow, the policy's choice: let the request through, or refuse it
@@ -25,8 +30,6 @@ export interface RateLimitPolicy {
   window: Duration;
   /** Token bucket: units added per window (default: `limit`). */
   refillRate?: number;
-  /** What one request costs: 1, or (on the OIP endpoint) the size of its batch. */
-  cost: "request" | "batch";
   /** When the backend fails or takes longer than `timeoutMs`: admit (`open`) or refuse with 503 (`closed`). */
   onBackendFailure: "open" | "closed";
   timeoutMs: number;
@@ -34,7 +37,7 @@ export interface RateLimitPolicy {
 
 /** What the limiter decided about one request, as the audit log records it. */
 export interface RateLimitDecision {
-  scope: "ip" | "principal";
+  scope: "ip" | "principal" | "reads";
   backend: "upstash" | "durable-object";
   allowed: boolean;
   limit: number;
