@@ -95,10 +95,12 @@ export function ihdr(width: number, height: number, depth = 8, colorType = 2, in
 export const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
 
 /**
- * A decompression bomb: a header declaring `width` x `height` RGB, and image data that inflates
- * to `inflatedBytes` of zeros (a 1x1 header over 1.4 GB of zeros is about 1.4 MB on the wire).
+ * A PNG whose image data inflates to `inflatedBytes` of zeros. With the default 1x1 RGB header
+ * it is a decompression bomb (1.4 GB of zeros is about 1.4 MB on the wire); with a header whose
+ * size matches it is an honest all-black image, e.g. 4096x4096 16-bit RGBA (134 MB decoded,
+ * about 130 KB on the wire).
  */
-export function pngBomb(inflatedBytes: number, width = 1, height = 1): Buffer {
+export function pngBomb(inflatedBytes: number, header = ihdr(1, 1)): Buffer {
   const data = deflateSync(Buffer.alloc(inflatedBytes), { level: 9 });
-  return Buffer.concat([PNG_SIGNATURE, ihdr(width, height), pngChunk("IDAT", data), pngChunk("IEND")]);
+  return Buffer.concat([PNG_SIGNATURE, header, pngChunk("IDAT", data), pngChunk("IEND")]);
 }
