@@ -3,12 +3,13 @@ import { functions } from "../functions";
 import { createApp } from "./app";
 import { consumeAuditBatch } from "./audit/consumer";
 import type { AuditEvent } from "./audit/types";
+import { withLocalControl } from "./drain/control";
 import type { Bindings } from "./env";
 
 const app = createApp({ functions });
 
 export default {
-  fetch: app.fetch,
+  fetch: withLocalControl(app.fetch),
   queue: consumeAuditBatch,
 } satisfies ExportedHandler<Bindings, AuditEvent>;
 

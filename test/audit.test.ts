@@ -334,6 +334,44 @@ describe("a head write that fails after its object landed (fault injector)", () 
   });
 });
 
+describe("the local drain control (npm start's, with LOCAL_CONTROL_TOKEN)", () => {
+  const drain = (w: TestWorker, authorization: string) =>
+    w.fetch("/_local/drain", { method: "POST", headers: { authorization } });
+
+  it("answers only its token; then refuses new requests and returns once every event is in the log", async () => {
+    const token = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
+    const w = await worker({ vars: { LOCAL_CONTROL_TOKEN: token, RATE_LIMITS: JSON.stringify(noIpLimit) } });
+    const served = await Promise.all(
+      Array.from({ length: 20 }, (_, i) => postJson(w, "/v1/functions/vad", { audio: toneFrame(i) })),
+    );
+    expect(served.map((r) => r.status)).toEqual(new Array(20).fill(200));
+    // Any other credential finds an unknown path, audited like any request.
+    expect((await drain(w, "Bearer not-the-token")).status).toBe(401);
+
+    const drained = await drain(w, `Bearer ${token}`);
+    expect(await drained.json()).toEqual({ requestsSettled: true, auditWritten: true });
+    // No waiting: the drain answered only once the 21 events were written, the marker not among them.
+    const logged = eventsIn(await auditObjects(w));
+    expect(logged).toHaveLength(21);
+    expect(logged.every((e) => e.schema === AUDIT_SCHEMA)).toBe(true);
+
+    const refused = await postJson(w, "/v1/functions/vad", { audio: toneFrame(0) });
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toMatchObject({ code: "shutting_down" });
+    // Refused before the app: no request id, so no audit event either.
+    expect(refused.headers.get("x-request-id")).toBeNull();
+    expect((await w.anonymous("/v2/health/ready")).status).toBe(503);
+  });
+
+  it("does not exist without LOCAL_CONTROL_TOKEN, as in production", async () => {
+    const w = await worker();
+    const response = await w.fetch("/_local/drain", { method: "POST" });
+    expect(response.status).toBe(404);
+    expect(await response.json()).toMatchObject({ code: "not_found" });
+    expect((await postJson(w, "/v1/functions/vad", { audio: toneFrame(0) })).status).toBe(200);
+  });
+});
+
 describe("tampering", () => {
   it("is found and named by `npm run audit -- verify`, kind by kind", async () => {
     const w = await worker();

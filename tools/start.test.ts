@@ -1,41 +1,51 @@
 /**
  * `npm start` as a user runs it, without a terminal: it prepares local secrets and encrypted
- * models, serves on $PORT, can run twice side by side from one checkout, and stops completely.
+ * models, serves on $PORT, can run twice side by side from one checkout, drains the audit queue
+ * into the log when stopped, and stops completely.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
-import { rmSync } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
+import { parseEnv, promisify } from "node:util";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
 import { freePort } from "./free-port";
 import { startRedisServer } from "./redis-server";
 
-const started: ChildProcess[] = [];
-const ports: number[] = [];
+interface Started {
+  child: ChildProcess;
+  port: number;
+  /** Everything it printed so far, stdout and stderr. */
+  output(): string;
+}
+
+const started: Started[] = [];
 afterAll(() => {
-  for (const child of started) if (child.exitCode === null) child.kill("SIGKILL");
+  for (const { child } of started) if (child.exitCode === null) child.kill("SIGKILL");
   // npm start keeps each non-default port's local state apart: remove what these runs made.
-  for (const port of ports) rmSync(path.join(".wrangler", `state-${port}`), { recursive: true, force: true });
+  for (const { port } of started) rmSync(stateOf(port), { recursive: true, force: true });
 });
 
-function npmStart(port: number, env: Record<string, string> = {}): ChildProcess {
-  ports.push(port);
+const stateOf = (port: number) => path.join(".wrangler", `state-${port}`);
+
+function npmStart(port: number, env: Record<string, string> = {}): Started {
+  rmSync(stateOf(port), { recursive: true, force: true });
   const child = spawn("npm", ["start"], {
     env: { ...process.env, ...env, PORT: String(port) },
     stdio: ["ignore", "pipe", "pipe"],
   });
-  started.push(child);
-  return child;
-}
-
-async function waitUntilReady(port: number, child: ChildProcess, timeoutMs = 90_000): Promise<void> {
   let output = "";
   child.stdout?.on("data", (d) => (output += d));
   child.stderr?.on("data", (d) => (output += d));
+  const run = { child, port, output: () => output };
+  started.push(run);
+  return run;
+}
+
+async function waitUntilReady({ child, port, output }: Started, timeoutMs = 90_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}:\n${output}`);
+    if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}:\n${output()}`);
     try {
       const response = await fetch(`http://127.0.0.1:${port}/v2/health/ready`);
       if (response.status === 200) return;
@@ -44,7 +54,42 @@ async function waitUntilReady(port: number, child: ChildProcess, timeoutMs = 90_
     }
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
-  throw new Error(`npm start did not become ready on ${port}:\n${output}`);
+  throw new Error(`npm start did not become ready on ${port}:\n${output()}`);
+}
+
+/** SIGTERM, as a service manager stops it; resolves once npm start has exited. */
+function stop({ child }: Started): Promise<unknown> {
+  const exited = new Promise((resolve) => (child.exitCode !== null ? resolve(0) : child.once("exit", resolve)));
+  child.kill("SIGTERM");
+  return exited;
+}
+
+/** Whether the port stops accepting connections within a deadline (workerd may take a moment). */
+async function refusesConnections(port: number, timeoutMs = 30_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    try {
+      await fetch(`http://127.0.0.1:${port}/v2/health/live`);
+    } catch {
+      return true;
+    }
+    await new Promise((resolve) => setTimeout(resolve, 250));
+  }
+  return false;
+}
+
+/** `npm run audit -- verify` on the local state of the npm start on `port`. */
+async function verifyAuditLog(port: number): Promise<string> {
+  const { stdout } = await promisify(execFile)("npm", [
+    "run",
+    "-s",
+    "audit",
+    "--",
+    "verify",
+    "--persist-to",
+    stateOf(port),
+  ]);
+  return stdout;
 }
 
 const frame = Array.from({ length: 512 }, (_, i) => 0.3 * Math.sin(i / 4));
@@ -55,68 +100,76 @@ async function npmToken(...args: string[]): Promise<string> {
   return stdout.trim().split("\n").at(-1) as string;
 }
 
+const callVad = (port: number, authorization?: string) =>
+  fetch(`http://127.0.0.1:${port}/v1/functions/vad`, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}) },
+    body: JSON.stringify({ audio: frame }),
+  });
+
 describe("npm start", () => {
   it("serves two instances side by side on their ports to local tokens, and stops cleanly on SIGTERM", async () => {
-    const ports = [await freePort(), await freePort()];
-    const children = ports.map((port) => npmStart(port));
-    await Promise.all(ports.map((port, i) => waitUntilReady(port, children[i])));
+    const runs = [npmStart(await freePort()), npmStart(await freePort())];
+    await Promise.all(runs.map((run) => waitUntilReady(run)));
     const token = await npmToken("--sub", "alice", "--scope", "infer:vad");
-    const otherScope = await npmToken("--sub", "bob", "--scope", "infer:text-detect");
-    const call = (port: number, authorization?: string) =>
-      fetch(`http://127.0.0.1:${port}/v1/functions/vad`, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...(authorization ? { authorization } : {}) },
-        body: JSON.stringify({ audio: frame }),
-      });
-    for (const port of ports) {
-      const response = await call(port, `Bearer ${token}`);
+    const readOnly = await npmToken("--sub", "bob", "--scope", "models:read");
+    for (const { port } of runs) {
+      const response = await callVad(port, `Bearer ${token}`);
       expect(response.status).toBe(200);
       expect((await response.json()) as object).toHaveProperty("speechProbability");
-      expect((await call(port)).status).toBe(401);
-      expect((await call(port, `Bearer ${otherScope}`)).status).toBe(403);
+      expect((await callVad(port)).status).toBe(401);
+      expect((await callVad(port, `Bearer ${readOnly}`)).status).toBe(403);
     }
-    for (const child of children) child.kill("SIGTERM");
-    await Promise.all(
-      children.map(
-        (child) => new Promise((resolve) => (child.exitCode !== null ? resolve(0) : child.once("exit", resolve))),
-      ),
-    );
+    await Promise.all(runs.map(stop));
     // Nothing is left listening: wrangler and workerd went with it.
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-    for (const port of ports) await expect(fetch(`http://127.0.0.1:${port}/v2/health/live`)).rejects.toThrow();
+    for (const { port } of runs) expect(await refusesConnections(port)).toBe(true);
+  }, 180_000);
+
+  it("stopped right after a burst of requests, first drains every audit event into the log", async () => {
+    const run = npmStart(await freePort());
+    await waitUntilReady(run);
+    const authorization = `Bearer ${await npmToken("--sub", "dave", "--scope", "infer:vad")}`;
+    const total = 300;
+    const statuses = new Map<number, number>();
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: 30 }, async () => {
+        while (next < total) {
+          const response = await callVad(run.port, next++ % 3 === 0 ? undefined : authorization);
+          await response.arrayBuffer();
+          statuses.set(response.status, (statuses.get(response.status) ?? 0) + 1);
+        }
+      }),
+    );
+    const { LOCAL_CONTROL_TOKEN: controlToken } = parseEnv(
+      readFileSync(path.join(".wrangler", `start-${run.port}.vars`), "utf8"),
+    );
+    await stop(run);
+    expect(Object.fromEntries(statuses)).toEqual({ 200: 200, 401: 100 });
+    expect(await verifyAuditLog(run.port)).toMatch(new RegExp(`\\d+ objects, ${total} events: chain verified`));
+    expect(run.output()).toContain("bastion: drained");
+    // The drain control's credential never shows.
+    expect(controlToken).toMatch(/^[0-9a-f]{64}$/);
+    expect(run.output()).not.toContain(controlToken);
   }, 180_000);
 
   it("keeps rate limits in the Redis named by REDIS_URL, honours RATE_LIMITS, and audits to its own local state", async () => {
     const redis = await startRedisServer();
     try {
-      const port = await freePort();
-      const child = npmStart(port, {
+      const run = npmStart(await freePort(), {
         REDIS_URL: redis.url,
         RATE_LIMITS: JSON.stringify({ functions: { vad: { limit: 2 } } }),
       });
-      await waitUntilReady(port, child);
+      await waitUntilReady(run);
       const authorization = `Bearer ${await npmToken("--sub", `carol-${Date.now()}`, "--scope", "infer:vad")}`;
       const statuses = [];
-      for (let i = 0; i < 3; i++)
-        statuses.push((await fetch(`http://127.0.0.1:${port}/v2/models/vad`, { headers: { authorization } })).status);
+      for (let i = 0; i < 3; i++) statuses.push((await callVad(run.port, authorization)).status);
       expect(statuses).toEqual([200, 200, 429]);
       const client = new Redis(redis.url);
       expect((await client.keys("bastion:*")).some((key) => key.includes(":fn:vad:"))).toBe(true);
       client.disconnect();
-      // Local queue delivery is in memory: let the consumer write the audit log before stopping.
-      await new Promise((resolve) => setTimeout(resolve, 2500));
-      child.kill("SIGTERM");
-      await new Promise((resolve) => child.once("exit", resolve));
-      const { stdout } = await promisify(execFile)("npm", [
-        "run",
-        "-s",
-        "audit",
-        "--",
-        "verify",
-        "--persist-to",
-        `.wrangler/state-${port}`,
-      ]);
-      expect(stdout).toMatch(/\d+ objects, 3 events: chain verified/);
+      await stop(run);
+      expect(await verifyAuditLog(run.port)).toMatch(/\d+ objects, 3 events: chain verified/);
     } finally {
       await redis.stop();
     }

@@ -11,11 +11,18 @@
  *
  * Two `npm start`s on different ports can share one checkout: preparation takes a lock, and each
  * port gets its own settings file and local state (.wrangler/state, or .wrangler/state-PORT).
+ *
+ * Stopping (SIGINT, SIGTERM, SIGHUP) drains first, because local queue delivery is in memory: the
+ * worker refuses new requests, lets the audit queue drain into the log (at most DRAIN_TIMEOUT_MS,
+ * through the drain control in src/drain/, enabled by a random LOCAL_CONTROL_TOKEN for this run),
+ * and only then is wrangler's whole process group stopped. A second signal stops it at once.
  */
 import { spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { rmSync } from "node:fs";
 import path from "node:path";
 import { buildArtifact, readManifests } from "../models/recipe";
+import { DRAIN_PATH, DRAIN_TIMEOUT_MS, type DrainOutcome } from "../src/drain/protocol";
 import { LOCAL_OVERRIDABLE_SETTINGS } from "../src/env";
 import { importKeyring } from "../src/models/keyring";
 import { freePort } from "./free-port";
@@ -62,6 +69,9 @@ if (bridge) {
   console.log(`bastion: rate limits in ${process.env.REDIS_URL} (through ${bridge.url})`);
 }
 
+// Enables the worker's drain control for this run only; never printed (wrangler hides env-file values).
+settings.LOCAL_CONTROL_TOKEN = randomBytes(32).toString("hex");
+
 const envFile = path.join(ROOT, ".wrangler", `start-${port}.vars`);
 writeDotenv(envFile, settings, [
   "# Settings for one `npm start` (.dev.vars with environment overrides); removed on exit.",
@@ -93,19 +103,41 @@ const wrangler = spawn(
 );
 
 // wrangler starts workerd as a child of its own: stop the whole group, never leave it running.
-let stopping = false;
-const stop = (signal: NodeJS.Signals) => {
-  if (stopping) return;
-  stopping = true;
+const stopWrangler = () => {
   try {
-    if (wrangler.pid) process.kill(-wrangler.pid, signal);
+    if (wrangler.pid) process.kill(-wrangler.pid, "SIGTERM");
   } catch {
     // already gone
   }
 };
-for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, () => stop("SIGTERM"));
+let stopping = false;
+const shutDown = async () => {
+  if (stopping) return stopWrangler();
+  stopping = true;
+  console.log(`bastion: stopping: draining the audit queue into the log (at most ${DRAIN_TIMEOUT_MS / 1000} s)`);
+  console.log(`bastion: ${await drain()}`);
+  stopWrangler();
+};
+for (const signal of ["SIGINT", "SIGTERM", "SIGHUP"] as const) process.on(signal, shutDown);
 process.on("exit", () => {
-  stop("SIGTERM");
+  stopWrangler();
   rmSync(envFile, { force: true });
 });
 wrangler.on("exit", (code) => process.exit(code ?? 0));
+
+/** Asks the worker to drain (src/drain/control.ts); says how it went. */
+async function drain(): Promise<string> {
+  try {
+    const response = await fetch(`http://127.0.0.1:${port}${DRAIN_PATH}`, {
+      method: "POST",
+      headers: { authorization: `Bearer ${settings.LOCAL_CONTROL_TOKEN}` },
+      // The worker answers by DRAIN_TIMEOUT_MS; a little more for the answer to arrive.
+      signal: AbortSignal.timeout(DRAIN_TIMEOUT_MS + 2000),
+    });
+    const outcome = (await response.json()) as DrainOutcome;
+    if (outcome.requestsSettled && outcome.auditWritten !== false) return "drained";
+    return `not fully drained: ${JSON.stringify(outcome)}; audit events still queued may be lost`;
+  } catch (error) {
+    return `could not drain (${(error as Error).message}); audit events still queued may be lost`;
+  }
+}

@@ -24,6 +24,8 @@ type PendingObject = { seq: number; key: string; body: string; hash: string; ids
 
 export class AuditLog extends DurableObject<Bindings> {
   #key: Promise<CryptoKey> | undefined;
+  /** Drain markers whose batch was written, until a drain asks (marker.ts). */
+  #markersSeen = new Set<string>();
 
   constructor(ctx: DurableObjectState, env: Bindings) {
     super(ctx, env);
@@ -33,8 +35,11 @@ export class AuditLog extends DurableObject<Bindings> {
     );
   }
 
-  /** Appends the events not written before; returns how many were new and how many repeats. */
-  async append(events: AuditEvent[]): Promise<{ written: number; duplicates: number }> {
+  /**
+   * Appends the events not written before, then notes the batch's drain markers as seen; returns
+   * how many events were new and how many repeats.
+   */
+  async append(events: AuditEvent[], markers: string[] = []): Promise<{ written: number; duplicates: number }> {
     // One append at a time: R2 writes are I/O, and two interleaved appends would fork the chain.
     // A failure is returned, not thrown, from inside: a throw there would reset the object.
     const outcome = await this.ctx.blockConcurrencyWhile(() =>
@@ -44,7 +49,13 @@ export class AuditLog extends DurableObject<Bindings> {
       ),
     );
     if ("error" in outcome) throw new Error(outcome.error);
+    for (const marker of markers) this.#markersSeen.add(marker);
     return outcome.counts;
+  }
+
+  /** Whether a batch carrying drain marker `id` was written (asked once: it is forgotten). */
+  sawMarker(id: string): boolean {
+    return this.#markersSeen.delete(id);
   }
 
   async #append(events: AuditEvent[]) {

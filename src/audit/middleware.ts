@@ -5,6 +5,7 @@
  * close with 503.
  */
 import { createMiddleware } from "hono/factory";
+import { inFlight } from "../drain/in-flight";
 import type { AppEnv, Bindings } from "../env";
 import { AuditNotConfigured } from "../errors";
 import { base64url } from "../models/base64url";
@@ -49,25 +50,25 @@ export function auditTrail() {
     const started = performance.now();
     await next();
     facts.latencyMs = performance.now() - started;
-    c.executionCtx.waitUntil(
-      (async () => {
-        const event = await buildEvent(c, facts, await pepperKey(secret));
-        try {
-          await queue.send(event);
-        } catch {
-          await queue.send(event).catch((error: unknown) => {
-            // The queue refused twice: say so loudly, with what identifies the lost event.
-            console.error(
-              JSON.stringify({
-                event: "audit_send_failed",
-                id: event.id,
-                requestId: event.requestId,
-                error: String(error),
-              }),
-            );
-          });
-        }
-      })(),
-    );
+    const sending = (async () => {
+      const event = await buildEvent(c, facts, await pepperKey(secret));
+      try {
+        await queue.send(event);
+      } catch {
+        await queue.send(event).catch((error: unknown) => {
+          // The queue refused twice: say so loudly, with what identifies the lost event.
+          console.error(
+            JSON.stringify({
+              event: "audit_send_failed",
+              id: event.id,
+              requestId: event.requestId,
+              error: String(error),
+            }),
+          );
+        });
+      }
+    })();
+    // Counted until sent, so a drain (src/drain) waits for it.
+    c.executionCtx.waitUntil(inFlight.track(sending));
   });
 }
