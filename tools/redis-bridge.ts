@@ -13,6 +13,7 @@ import { createHash } from "node:crypto";
 import { createServer, type IncomingMessage } from "node:http";
 import type { AddressInfo } from "node:net";
 import { Redis } from "ioredis";
+import { maskCredentials } from "./redis-url";
 
 export interface RedisBridge {
   url: string;
@@ -28,6 +29,10 @@ export async function startRedisBridge(options: {
   port?: number;
 }): Promise<RedisBridge> {
   const redis = new Redis(options.redisUrl, { lazyConnect: true, maxRetriesPerRequest: 1, enableOfflineQueue: false });
+  // Said here rather than by ioredis, naming the Redis without its password.
+  redis.on("error", (error: Error) =>
+    console.error(`redis-bridge: ${maskCredentials(options.redisUrl)}: ${error.message}`),
+  );
   await redis.connect();
   /** Client script SHA1 -> SHA1 of the script as loaded into Redis. */
   const scripts = new Map<string, string>();

@@ -1,6 +1,7 @@
 /**
  * A private `redis-server` (Debian's package) on a free loopback port, with no persistence, for
- * tests, the benchmark and `npm start` with REDIS_URL=local. Stopped with the returned `stop`.
+ * tests and the benchmark; with `password`, clients must authenticate (`--requirepass`) and `url`
+ * carries it. Stopped with the returned `stop`.
  */
 import { spawn } from "node:child_process";
 import { freePort } from "./free-port";
@@ -10,11 +11,12 @@ export interface LocalRedis {
   stop(): Promise<void>;
 }
 
-export async function startRedisServer(): Promise<LocalRedis> {
+export async function startRedisServer(options: { password?: string } = {}): Promise<LocalRedis> {
   const port = await freePort();
+  const auth = options.password ? ["--requirepass", options.password] : [];
   const child = spawn(
     "redis-server",
-    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
+    ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", ...auth],
     {
       stdio: ["ignore", "pipe", "pipe"],
     },
@@ -31,7 +33,7 @@ export async function startRedisServer(): Promise<LocalRedis> {
     child.once("exit", (code) => reject(new Error(`redis-server exited with ${code}: ${output}`)));
   });
   return {
-    url: `redis://127.0.0.1:${port}`,
+    url: `redis://${options.password ? `:${encodeURIComponent(options.password)}@` : ""}127.0.0.1:${port}`,
     stop: () =>
       new Promise((resolve) => {
         if (child.exitCode !== null) return resolve();

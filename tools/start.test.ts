@@ -1,9 +1,10 @@
 /**
  * `npm start` as a user runs it, without a terminal: it prepares local secrets and encrypted
  * models, serves on $PORT, can run twice side by side from one checkout, drains the audit queue
- * into the log when stopped, and stops completely.
+ * into the log when stopped, stops completely, and never prints a secret.
  */
 import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
 import path from "node:path";
 import { parseEnv, promisify } from "node:util";
@@ -20,8 +21,16 @@ interface Started {
 }
 
 const started: Started[] = [];
-afterAll(() => {
-  for (const { child } of started) if (child.exitCode === null) child.kill("SIGKILL");
+afterAll(async () => {
+  // Still running after a failure: SIGTERM, so npm start also stops wrangler's process group
+  // (SIGKILL would orphan it); SIGKILL only if it does not exit in time.
+  await Promise.all(
+    started.map(async (run) => {
+      const timer = setTimeout(() => run.child.kill("SIGKILL"), 30_000);
+      await stop(run);
+      clearTimeout(timer);
+    }),
+  );
   // npm start keeps each non-default port's local state apart: remove what these runs made.
   for (const { port } of started) rmSync(stateOf(port), { recursive: true, force: true });
 });
@@ -59,7 +68,8 @@ async function waitUntilReady({ child, port, output }: Started, timeoutMs = 90_0
 
 /** SIGTERM, as a service manager stops it; resolves once npm start has exited. */
 function stop({ child }: Started): Promise<unknown> {
-  const exited = new Promise((resolve) => (child.exitCode !== null ? resolve(0) : child.once("exit", resolve)));
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  const exited = new Promise((resolve) => child.once("exit", resolve));
   child.kill("SIGTERM");
   return exited;
 }
@@ -153,8 +163,9 @@ describe("npm start", () => {
     expect(run.output()).not.toContain(controlToken);
   }, 180_000);
 
-  it("keeps rate limits in the Redis named by REDIS_URL, honours RATE_LIMITS, and audits to its own local state", async () => {
-    const redis = await startRedisServer();
+  it("keeps rate limits in the Redis named by REDIS_URL, never shows its password, honours RATE_LIMITS, and audits to its own local state", async () => {
+    const password = `pw-${randomBytes(16).toString("hex")}`;
+    const redis = await startRedisServer({ password });
     try {
       const run = npmStart(await freePort(), {
         REDIS_URL: redis.url,
@@ -170,6 +181,8 @@ describe("npm start", () => {
       client.disconnect();
       await stop(run);
       expect(await verifyAuditLog(run.port)).toMatch(/\d+ objects, 3 events: chain verified/);
+      expect(run.output()).toContain("bastion: rate limits in redis://:***@127.0.0.1:");
+      expect(run.output()).not.toContain(password);
     } finally {
       await redis.stop();
     }

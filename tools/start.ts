@@ -28,6 +28,7 @@ import { importKeyring } from "../src/models/keyring";
 import { freePort } from "./free-port";
 import { ensureDevVars, openLocalBuckets, PERSIST_ROOT, ROOT, withLock, writeDotenv } from "./local-state";
 import { startRedisBridge } from "./redis-bridge";
+import { maskCredentials } from "./redis-url";
 
 const DEFAULT_PORT = 8787;
 const port = Number(process.env.PORT ?? DEFAULT_PORT);
@@ -59,14 +60,17 @@ const settings = await withLock("models", async () => {
   return merged;
 });
 
-// With REDIS_URL, rate limits live in that Redis, reached through the Upstash-REST bridge.
-const bridge = process.env.REDIS_URL
-  ? await startRedisBridge({ redisUrl: process.env.REDIS_URL, token: crypto.randomUUID() })
-  : undefined;
-if (bridge) {
+// With REDIS_URL, rate limits live in that Redis, reached through the Upstash-REST bridge. The URL
+// may carry a password: only its masked form is ever printed.
+const redisUrl = process.env.REDIS_URL;
+if (redisUrl) {
+  const bridge = await startRedisBridge({ redisUrl, token: crypto.randomUUID() }).catch((error: Error) => {
+    console.error(`bastion: cannot use the Redis at ${maskCredentials(redisUrl)}: ${error.message}`);
+    process.exit(1);
+  });
   settings.UPSTASH_REDIS_REST_URL = bridge.url;
   settings.UPSTASH_REDIS_REST_TOKEN = bridge.token;
-  console.log(`bastion: rate limits in ${process.env.REDIS_URL} (through ${bridge.url})`);
+  console.log(`bastion: rate limits in ${maskCredentials(redisUrl)} (through ${bridge.url})`);
 }
 
 // Enables the worker's drain control for this run only; never printed (wrangler hides env-file values).
