@@ -10,6 +10,8 @@
  *   - a rate-limit check per backend (Durable Object; local Redis through the Upstash-REST
  *     bridge), inside workerd and over HTTP on a limited route;
  *   - the vad function over HTTP with the audit log on and off (sending happens after the response);
+ *   - hostile inputs (tools/bench-hostile.ts): the worst answer time over the fuzz corpus and the
+ *     costliest refusals, with the liveness probe's latency meanwhile (`--hostile`: only this);
  * and the size of the deployable bundle. It prints tables and writes tools/bench-results.json.
  */
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -22,6 +24,7 @@ import { base64url } from "../src/models/base64url";
 import { generateKeyJwk } from "../src/models/keyring";
 import { authVars, makeKey, sign } from "../test/tokens";
 import { BENCH_CASES, type BenchTensor } from "./bench-cases";
+import { type HostileResult, measureHostile } from "./bench-hostile";
 import { ROOT } from "./local-state";
 import { buildBundle, type LocalWorker, startLocalWorker } from "./local-worker";
 import { startRedisBridge } from "./redis-bridge";
@@ -31,6 +34,8 @@ const QUICK = process.argv.includes("--quick");
 const WARM_ROUNDS = QUICK ? 5 : 15;
 const COLD_TRIALS = QUICK ? 2 : 5;
 const HTTP_REQUESTS = QUICK ? 30 : 200;
+const HOSTILE_ONLY = process.argv.includes("--hostile");
+const HOSTILE_ROUNDS = QUICK ? 1 : 3;
 
 const quantile = (values: number[], q: number) => {
   const sorted = [...values].sort((a, b) => a - b);
@@ -137,6 +142,7 @@ async function main() {
   const authResults: Record<string, unknown> = {};
   const limitResults: Record<string, unknown> = {};
   const auditResults: Record<string, unknown> = {};
+  let hostile: HostileResult[] = [];
   const workers: LocalWorker[] = [];
   const start = async (bundle: string, main = "index.js", seed = true, extra: Record<string, string> = {}) => {
     const worker = await startLocalWorker({
@@ -153,6 +159,14 @@ async function main() {
     const benchWorker = await start(benchBundle, "bench-worker.js");
     const app = await start(appBundle);
     const authorization = `Bearer ${await sign(tokenKeys[0], { claims: { scope: "infer:*" }, expiresIn: 3600 })}`;
+
+    process.stdout.write("hostile inputs");
+    hostile = await measureHostile(app, authorization, HOSTILE_ROUNDS);
+    process.stdout.write("\n");
+    if (HOSTILE_ONLY) {
+      printHostile(hostile);
+      return;
+    }
 
     process.stdout.write("auth: verify");
     for (const key of tokenKeys) {
@@ -320,6 +334,7 @@ async function main() {
     auth: authResults,
     rateLimits: limitResults,
     audit: auditResults,
+    hostileInputs: hostile,
   };
   if (!QUICK) writeFileSync(path.join(ROOT, "tools", "bench-results.json"), `${JSON.stringify(report, null, 2)}\n`);
   console.log(`\nbundle: ${sizeLine}`);
@@ -329,6 +344,7 @@ async function main() {
   console.log(JSON.stringify(limitResults, null, 2));
   console.log("audit log on vs off: HTTP to the vad function (ms):");
   console.log(JSON.stringify(auditResults, null, 2));
+  printHostile(hostile);
   console.table(
     results.map((r) => {
       const warm = r.warmInferenceMs as Record<string, number>;
@@ -348,6 +364,20 @@ async function main() {
         "http binary p50/p99": `${http.binary.p50} / ${http.binary.p99}`,
       };
     }),
+  );
+}
+
+function printHostile(results: HostileResult[]) {
+  const worst = results.reduce((a, b) => (b.answerMs.max > a.answerMs.max ? b : a));
+  console.log(`hostile inputs: worst answer ${worst.answerMs.max} ms (${worst.name}); budget 1000 ms`);
+  console.table(
+    results.map((r) => ({
+      case: r.name.slice(0, 80),
+      status: r.status,
+      "answer ms median": r.answerMs.median,
+      "answer ms max": r.answerMs.max,
+      "slowest liveness ms": r.slowestLivenessMs,
+    })),
   );
 }
 

@@ -134,6 +134,77 @@ describe("honest files", () => {
     expect(decodePng(png, roomy)).toEqual({ width, height, rgb: expected });
   });
 
+  it.each([1, 2, 4])("grey at %i bits (samples packed into bytes) decodes to its levels", (depth) => {
+    const levels = 2 ** depth;
+    const rowBytes = Math.ceil((width * depth) / 8);
+    const packed = new Uint8Array(rowBytes * height);
+    const expected = new Uint8Array(width * height * 3);
+    for (let y = 0; y < height; y++) {
+      for (let x = 0; x < width; x++) {
+        const sample = (x + y) % levels;
+        const bit = x * depth;
+        packed[y * rowBytes + (bit >> 3)] |= sample << (8 - depth - (bit % 8));
+        expected.fill(Math.round((sample * 255) / (levels - 1)), (y * width + x) * 3, (y * width + x) * 3 + 3);
+      }
+    }
+    const png = encode({ width, height, data: packed, channels: 1, depth: depth as 1 | 2 | 4 });
+    expect(decodePng(png, roomy)).toEqual({ width, height, rgb: expected });
+  });
+
+  it("an indexed image decodes through its palette; an RGB image's suggested palette is ignored", () => {
+    const palette = [
+      [255, 0, 0],
+      [0, 255, 0],
+      [0, 0, 255],
+    ];
+    const indices = Uint8Array.from({ length: width * height }, (_, i) => i % 3);
+    const indexed = encode({ width, height, data: indices, channels: 1, depth: 8, palette });
+    const expected = Uint8Array.from(Array.from(indices).flatMap((i) => palette[i]));
+    expect(decodePng(indexed, roomy)).toEqual({ width, height, rgb: expected });
+
+    const rgbPng = Buffer.from(encode({ width, height, data: rgb, channels: 3, depth: 8 }));
+    const suggested = pngChunk("PLTE", Uint8Array.from(palette.flat()));
+    const withPalette = Buffer.concat([rgbPng.subarray(0, 33), suggested, rgbPng.subarray(33)]);
+    expect(decodePng(withPalette, roomy)).toEqual({ width, height, rgb });
+    const emptyPalette = Buffer.concat([rgbPng.subarray(0, 33), pngChunk("PLTE"), rgbPng.subarray(33)]);
+    expect(decodePng(emptyPalette, roomy)).toEqual({ width, height, rgb });
+  });
+
+  it("refuses an indexed image without a palette, with an empty one, or with an index past its end", () => {
+    const indices = Uint8Array.from({ length: width * height }, (_, i) => i % 3);
+    const indexed = Buffer.from(
+      encode({
+        width,
+        height,
+        data: indices,
+        channels: 1,
+        depth: 8,
+        palette: [
+          [1, 2, 3],
+          [4, 5, 6],
+          [7, 8, 9],
+        ],
+      }),
+    );
+    const chunks: { type: string; whole: Buffer }[] = [];
+    for (let at = 8; at < indexed.length; ) {
+      const length = indexed.readUInt32BE(at);
+      chunks.push({ type: indexed.toString("latin1", at + 4, at + 8), whole: indexed.subarray(at, at + 12 + length) });
+      at += 12 + length;
+    }
+    const without = (type: string, replacement?: Buffer) =>
+      Buffer.concat([
+        PNG_SIGNATURE,
+        ...chunks.flatMap((c) => (c.type === type ? (replacement ? [replacement] : []) : [c.whole])),
+      ]);
+    expect(refusal(() => decodePng(without("PLTE"), roomy)).message).toBe("PNG is indexed but has no palette");
+    expect(refusal(() => decodePng(without("PLTE", pngChunk("PLTE")), roomy)).message).toBe(
+      "PNG has a palette of the wrong size",
+    );
+    const short = pngChunk("PLTE", Uint8Array.from([1, 2, 3, 4, 5, 6]));
+    expect(refusal(() => decodePng(without("PLTE", short), roomy)).message).toBe("PNG could not be decoded");
+  });
+
   it("knows the inflated size of interlaced images pass by pass", () => {
     // Adam7 on 13x7 RGB 8-bit: passes of 2x1, 2x1, 4x1, 3x2, 7x2, 6x4 and 13x3 pixels.
     const passes = [

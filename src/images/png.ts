@@ -8,8 +8,9 @@
  *    decoded bytes;
  * 2. the image data is inflated in small steps and refused the moment it exceeds what the header
  *    implies (rows x (1 + bytes per row), per Adam7 pass when interlaced), or falls short of it;
- * 3. fast-png then decodes a copy holding only the chunks an image needs (IHDR, PLTE, tRNS, IDAT,
- *    IEND), whose data is now known to inflate to exactly the expected size.
+ * 3. fast-png then decodes a copy holding only the chunks an image needs (IHDR, PLTE for indexed
+ *    images, tRNS, IDAT, IEND), whose data is now known to inflate to exactly the expected size.
+ *    Whatever fast-png or the conversion to RGB then fails on is the file's fault: 400, never 500.
  *
  * No maintained JavaScript PNG decoder bounds its inflation, hence steps 1 and 2 by hand.
  */
@@ -48,7 +49,9 @@ const COLOR_TYPES: Record<number, { channels: number; depths: number[] }> = {
   4: { channels: 2, depths: [8, 16] },
   6: { channels: 4, depths: [8, 16] },
 };
-const KEPT_CHUNKS = new Set(["IHDR", "PLTE", "tRNS", "IDAT", "IEND"]);
+const KEPT_CHUNKS = new Set(["IHDR", "tRNS", "IDAT", "IEND"]);
+/** Colour type 3: pixels are indices into PLTE (which other types may carry, and decoders ignore). */
+const INDEXED = 3;
 /** Compressed bytes inflated per step: one step can yield at most about 1,000 times as much. */
 const INFLATE_STEP = 2048;
 const ADAM7 = [
@@ -67,13 +70,12 @@ const invalid = (message: string) => new InvalidInput("invalid_image", message);
 export function decodePng(bytes: Uint8Array, budget: ImageBudget): RgbImage {
   const { header, kept, imageData } = readChunks(bytes, budget);
   checkInflatedSize(imageData, inflatedSize(header));
-  let png: ReturnType<typeof decode>;
   try {
-    png = decode(kept, { checkCrc: true });
+    const png = decode(kept, { checkCrc: true });
+    return { width: png.width, height: png.height, rgb: toRgb8(png, header) };
   } catch {
     throw invalid("PNG could not be decoded");
   }
-  return { width: png.width, height: png.height, rgb: toRgb8(png) };
 }
 
 /**
@@ -86,6 +88,7 @@ function readChunks(bytes: Uint8Array, budget: ImageBudget) {
   const kept: Uint8Array[] = [bytes.subarray(0, 8)];
   const imageData: Uint8Array[] = [];
   let header: PngHeader | undefined;
+  let hasPalette = false;
   let offset = 8;
   for (;;) {
     if (offset + 12 > bytes.length) throw invalid("PNG ends before its IEND chunk");
@@ -100,11 +103,18 @@ function readChunks(bytes: Uint8Array, budget: ImageBudget) {
       checkBudget(header, budget);
     }
     if (type === "IDAT") imageData.push(data);
+    if (type === "PLTE" && header.colorType === INDEXED) {
+      if (length === 0 || length % 3 !== 0 || length / 3 > 2 ** header.depth)
+        throw invalid("PNG has a palette of the wrong size");
+      kept.push(bytes.subarray(offset, end));
+      hasPalette = true;
+    }
     if (KEPT_CHUNKS.has(type)) kept.push(bytes.subarray(offset, end));
     offset = end;
     if (type === "IEND") break;
   }
   if (!header || imageData.length === 0) throw invalid("PNG has no image data");
+  if (header.colorType === INDEXED && !hasPalette) throw invalid("PNG is indexed but has no palette");
   return { header, kept: concat(kept), imageData };
 }
 
@@ -128,7 +138,7 @@ function readHeader(ihdr: DataView): PngHeader {
 /** Decoded bytes: each pixel at its sample size (palette images expand to RGBA, 4 bytes). */
 export function decodedBytes(header: PngHeader): number {
   const { channels } = COLOR_TYPES[header.colorType];
-  const perPixel = header.colorType === 3 ? 4 : channels * (header.depth === 16 ? 2 : 1);
+  const perPixel = header.colorType === INDEXED ? 4 : channels * (header.depth === 16 ? 2 : 1);
   return header.width * header.height * perPixel;
 }
 
@@ -177,18 +187,35 @@ function checkInflatedSize(imageData: Uint8Array[], expected: number) {
   if (produced < expected) throw invalid("PNG image data is shorter than its header declares");
 }
 
-function toRgb8(png: ReturnType<typeof decode>): Uint8Array {
-  if (png.palette) return stripAlpha(convertIndexedToRgb(png), png.palette[0]?.length ?? 3, png.width * png.height);
+function toRgb8(png: ReturnType<typeof decode>, header: PngHeader): Uint8Array {
   const pixels = png.width * png.height;
-  const shift = png.depth === 16 ? 8 : 0;
-  const scale = png.depth < 8 ? 255 / (2 ** png.depth - 1) : 1;
+  if (header.colorType === INDEXED)
+    return stripAlpha(convertIndexedToRgb(png), (png.palette as number[][])[0].length, pixels);
+  if (header.depth < 8) return greyBitsToRgb8(png.data as Uint8Array, header);
+  const shift = header.depth === 16 ? 8 : 0;
   const rgb = new Uint8Array(pixels * 3);
   const channels = png.channels;
   for (let p = 0; p < pixels; p++) {
     for (let c = 0; c < 3; c++) {
       // Grey (1 channel) and grey+alpha (2) repeat the grey value; alpha is dropped.
       const source = channels <= 2 ? p * channels : p * channels + c;
-      rgb[p * 3 + c] = Math.round((png.data[source] >> shift) * scale);
+      rgb[p * 3 + c] = png.data[source] >> shift;
+    }
+  }
+  return rgb;
+}
+
+/** Grey at 1, 2 or 4 bits: samples packed into bytes, each row starting on a byte. */
+function greyBitsToRgb8(data: Uint8Array, { width, height, depth }: PngHeader): Uint8Array {
+  const rowBytes = Math.ceil((width * depth) / 8);
+  const scale = 255 / (2 ** depth - 1);
+  const mask = 2 ** depth - 1;
+  const rgb = new Uint8Array(width * height * 3);
+  for (let y = 0; y < height; y++) {
+    for (let x = 0; x < width; x++) {
+      const bit = x * depth;
+      const sample = (data[y * rowBytes + (bit >> 3)] >> (8 - depth - (bit & 7))) & mask;
+      rgb.fill(Math.round(sample * scale), (y * width + x) * 3, (y * width + x) * 3 + 3);
     }
   }
   return rgb;

@@ -8,7 +8,7 @@ import { z } from "zod";
 import { InvalidInput, UnsupportedMediaType } from "../errors";
 import type { TensorInput } from "../inference/tensors";
 import type { ModelManifest, TensorSpec } from "../models/manifest";
-import { mediaType, parseWith } from "../request/body";
+import { mediaType, parseJson, parseWith } from "../request/body";
 import { boundedArray } from "../request/schema";
 
 const parameters = z.record(z.string(), z.unknown());
@@ -69,13 +69,13 @@ export async function readInferRequest(c: Context): Promise<InferRequest> {
   } else if (type === "application/octet-stream") {
     throw new InvalidInput("invalid_binary_header", "binary requests need the Inference-Header-Content-Length header");
   }
-  let json: unknown;
+  let text: string;
   try {
-    json = JSON.parse(new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(body.subarray(0, jsonLength)));
+    text = new TextDecoder("utf-8", { fatal: true, ignoreBOM: false }).decode(body.subarray(0, jsonLength));
   } catch {
-    throw new InvalidInput("invalid_json", "the inference request is not valid JSON");
+    throw new InvalidInput("invalid_json", "the inference request is not valid UTF-8");
   }
-  const request = parseWith(inferRequestSchema, json);
+  const request = parseWith(inferRequestSchema, parseJson(text, "the inference request"));
   let offset = jsonLength;
   const inputs = request.inputs.map((input): TensorInput => {
     const binarySize = input.parameters?.binary_data_size;

@@ -76,11 +76,36 @@ export function requireJson(c: Context) {
 }
 
 export async function readJson(c: Context): Promise<unknown> {
-  const text = await c.req.text();
+  return parseJson(await c.req.text(), "body");
+}
+
+/** Deeper than any request needs (an OIP tensor nests at most 8 levels inside 3). */
+export const MAX_JSON_DEPTH = 32;
+
+/**
+ * JSON.parse, after one pass that refuses nesting deeper than MAX_JSON_DEPTH: 16 MiB of `[` is
+ * valid JSON that V8 would build into 8 million nested arrays, several hundred MB, well past a
+ * 128 MB isolate.
+ */
+export function parseJson(text: string, what: string): unknown {
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const char = text.charCodeAt(i);
+    if (inString) {
+      if (char === 0x5c)
+        i++; // backslash: skip the escaped character
+      else if (char === 0x22) inString = false;
+    } else if (char === 0x22) inString = true;
+    else if (char === 0x5b || char === 0x7b) {
+      if (++depth > MAX_JSON_DEPTH)
+        throw new InvalidInput("invalid_json", `${what} nests deeper than ${MAX_JSON_DEPTH} levels`);
+    } else if (char === 0x5d || char === 0x7d) depth--;
+  }
   try {
     return JSON.parse(text);
   } catch {
-    throw new InvalidInput("invalid_json", "body is not valid JSON");
+    throw new InvalidInput("invalid_json", `${what} is not valid JSON`);
   }
 }
 
