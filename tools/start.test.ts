@@ -6,6 +6,7 @@
 import { type ChildProcess, execFile, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import { readFileSync, rmSync } from "node:fs";
+import { Agent, request as httpRequest, type RequestOptions } from "node:http";
 import path from "node:path";
 import { parseEnv, promisify } from "node:util";
 import { Redis } from "ioredis";
@@ -117,11 +118,49 @@ const callVad = (port: number, authorization?: string) =>
     body: JSON.stringify({ audio: frame }),
   });
 
+/**
+ * A POST with `kib` KiB of body that the worker refuses (`headers` say why), then another request
+ * on the same keep-alive connection: the two statuses, or "hung" after 60 s.
+ */
+async function refusedThenNext(
+  port: number,
+  authorization: string,
+  headers: Record<string, string>,
+  kib: number,
+): Promise<[number, number | "hung"]> {
+  const agent = new Agent({ keepAlive: true, maxSockets: 1 });
+  const send = (options: RequestOptions, body?: string) =>
+    new Promise<number | "hung">((resolve, reject) => {
+      const req = httpRequest({ host: "127.0.0.1", port, agent, timeout: 60_000, ...options }, (response) => {
+        response.resume();
+        response.on("end", () => resolve(response.statusCode ?? 0));
+      });
+      req.on("timeout", () => {
+        req.destroy();
+        resolve("hung");
+      });
+      // The answer may come (and the connection close) before the whole body is written.
+      req.on("error", (error: NodeJS.ErrnoException) =>
+        error.code === "EPIPE" || error.code === "ECONNRESET" ? undefined : reject(error),
+      );
+      for (let i = 0; body && i < kib; i++) req.write(body);
+      req.end();
+    });
+  try {
+    const headersOfPost = { authorization, "content-type": "application/json", ...headers };
+    const refused = await send({ path: "/v1/functions/vad", method: "POST", headers: headersOfPost }, "x".repeat(1024));
+    const next = await send({ path: "/v2/models/vad", headers: { authorization } });
+    return [refused as number, next];
+  } finally {
+    agent.destroy();
+  }
+}
+
 describe("npm start", () => {
   it("serves two instances side by side on their ports to local tokens, and stops cleanly on SIGTERM", async () => {
     const runs = [npmStart(await freePort()), npmStart(await freePort())];
     await Promise.all(runs.map((run) => waitUntilReady(run)));
-    const token = await npmToken("--sub", "alice", "--scope", "infer:vad");
+    const token = await npmToken("--sub", "alice", "--scope", "infer:vad models:read");
     const readOnly = await npmToken("--sub", "bob", "--scope", "models:read");
     for (const { port } of runs) {
       const response = await callVad(port, `Bearer ${token}`);
@@ -130,6 +169,14 @@ describe("npm start", () => {
       expect((await callVad(port)).status).toBe(401);
       expect((await callVad(port, `Bearer ${readOnly}`)).status).toBe(403);
     }
+    // A refused body, read or not, leaves the connection (behind wrangler's proxy) serving.
+    const chunked = { "transfer-encoding": "chunked" };
+    const auth = `Bearer ${token}`;
+    expect(await refusedThenNext(runs[0].port, auth, chunked, 100), "chunked, over 64 KiB").toEqual([413, 200]);
+    const declared = { "content-length": String(100 * 1024) };
+    expect(await refusedThenNext(runs[0].port, auth, declared, 100), "declared over 64 KiB").toEqual([413, 200]);
+    const badToken = { ...chunked, authorization: "Bearer not-a-token" };
+    expect(await refusedThenNext(runs[0].port, auth, badToken, 10), "bad token, body unread").toEqual([401, 200]);
     await Promise.all(runs.map(stop));
     // Nothing is left listening: wrangler and workerd went with it.
     for (const { port } of runs) expect(await refusesConnections(port)).toBe(true);

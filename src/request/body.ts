@@ -21,11 +21,8 @@ export const limitBodyToFunction = createMiddleware<AppEnv>(async (c, next) => {
   const body = c.req.raw.body;
   if (!body) return next();
   const maxBytes = c.var.fn.maxBodyBytes;
-  const declared = Number(c.req.header("content-length") ?? Number.NaN);
-  if (declared > maxBytes) {
-    await body.cancel().catch(() => undefined);
-    throw new PayloadTooLarge(maxBytes);
-  }
+  // Refused unread; `discardUnreadBody` drains it after the answer.
+  if (Number(c.req.header("content-length") ?? Number.NaN) > maxBytes) throw new PayloadTooLarge(maxBytes);
   const bytes = await readAtMost(body, maxBytes);
   c.req.raw = new Request(c.req.raw, { body: bytes });
   await next();
@@ -44,7 +41,7 @@ async function readAtMost(body: ReadableStream<Uint8Array>, maxBytes: number): P
     }
     if (chunk.done) return buffer.subarray(0, size);
     if (size + chunk.value.byteLength > maxBytes) {
-      await reader.cancel().catch(() => undefined);
+      await discardRest(reader);
       throw new PayloadTooLarge(maxBytes);
     }
     if (size + chunk.value.byteLength > buffer.byteLength) {
@@ -57,14 +54,37 @@ async function readAtMost(body: ReadableStream<Uint8Array>, maxBytes: number): P
   }
 }
 
+/** What is read of a refused body before the connection is given up (the largest body limit). */
+const MAX_DISCARDED_BYTES = 16 * 1024 * 1024;
+
 /**
- * Middleware: after the response, cancels a body nobody read (a request refused before its body
- * mattered, such as a 401), so the connection is free for the client's next request.
+ * Reads and drops what is left of a refused body, up to `limit` more bytes, then cancels. A body
+ * cancelled unread leaves its connection stuck behind `wrangler dev`'s proxy (the client's next
+ * request on it hangs); drained, the connection serves on.
+ */
+async function discardRest(reader: ReadableStreamDefaultReader<Uint8Array>, limit = MAX_DISCARDED_BYTES) {
+  let discarded = 0;
+  try {
+    while (discarded <= limit) {
+      const { done, value } = await reader.read();
+      if (done) return;
+      discarded += value.byteLength;
+    }
+    await reader.cancel();
+  } catch {
+    // the client went away: nothing left to drain
+  }
+}
+
+/**
+ * Middleware: after the response, drains a body nobody read (a request refused before its body
+ * mattered, such as a 401, or a 413 by its Content-Length), so the connection is free for the
+ * client's next request.
  */
 export const discardUnreadBody = createMiddleware<AppEnv>(async (c, next) => {
   await next();
   const body = c.req.raw.body;
-  if (body && !body.locked && !c.req.raw.bodyUsed) c.executionCtx.waitUntil(body.cancel().catch(() => undefined));
+  if (body && !body.locked && !c.req.raw.bodyUsed) await discardRest(body.getReader());
 });
 
 export function mediaType(c: Context): string | undefined {
