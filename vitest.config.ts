@@ -7,7 +7,8 @@ export default defineConfig({
     globalSetup: ["test/global-setup.ts"],
     pool: "forks",
     maxWorkers: 2,
-    testTimeout: 60_000,
-    hookTimeout: 120_000,
+    // Generous: tests wait on conditions, and must pass with a second `npm test` running beside them.
+    testTimeout: 180_000,
+    hookTimeout: 180_000,
   },
 });

@@ -16,7 +16,7 @@ export const eventsIn = (found: { body: string }[], header = true) =>
   );
 
 /** Waits until the log and the dead-letter store hold `count` events between them, or times out. */
-export async function drained(w: TestWorker, count: number, timeoutMs = 60_000) {
+export async function drained(w: TestWorker, count: number, timeoutMs = 150_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const logged = eventsIn(await auditObjects(w));

@@ -314,7 +314,7 @@ describe("a head write that fails after its object landed (fault injector)", () 
     // retries the batch in 3 s, and its hour-11 event is only written then.
     const [ten, eleven] = [eventAt("2026-03-01T10:00:00.000Z"), eventAt("2026-03-01T11:00:00.000Z")];
     await w.auditQueue.sendBatch([{ body: ten }, { body: eleven }]);
-    const deadline = Date.now() + 60_000;
+    const deadline = Date.now() + 150_000;
     while (!(await auditObjects(w)).some((o) => o.name.includes("/hour=10/"))) {
       expect(Date.now()).toBeLessThan(deadline);
       await sleep(100);

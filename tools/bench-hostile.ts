@@ -127,7 +127,7 @@ export async function measureHostile(
           await new Promise((resolve) => setTimeout(resolve, 10));
         }
       })();
-      const answer = await send(worker.url, request, authorization);
+      const answer = await send(worker.fetch, request, authorization);
       done = true;
       await probing;
       const problem = problemWith(answer);

@@ -62,6 +62,22 @@ export interface LocalWorkerOptions {
   auditMaxRetries?: number;
 }
 
+/**
+ * Real HTTP to workerd's socket, as a client would connect. A keep-alive connection that workerd
+ * closed just as the client reused it ("other side closed": the request never reached the
+ * worker; on a loaded machine the window is wide) is retried on a fresh one, as browsers do.
+ */
+async function fetchRetryingClosedConnections(url: URL, init?: RequestInit): Promise<Response> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetch(url, init);
+    } catch (error) {
+      const cause = (error as { cause?: { code?: string } }).cause;
+      if (cause?.code !== "UND_ERR_SOCKET" || attempt === 3) throw error;
+    }
+  }
+}
+
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
   const { bundle } = options;
   const mf = new Miniflare({
@@ -111,8 +127,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
     url,
     audit,
     auditQueue,
-    // Real HTTP to workerd's socket, as a client would connect.
-    fetch: (p, init) => fetch(new URL(p, url), init),
+    fetch: (p, init) => fetchRetryingClosedConnections(new URL(p, url), init),
     models,
     artifacts,
     dispose: () => {

@@ -180,7 +180,7 @@ describe("npm start", () => {
     await Promise.all(runs.map(stop));
     // Nothing is left listening: wrangler and workerd went with it.
     for (const { port } of runs) expect(await refusesConnections(port)).toBe(true);
-  }, 180_000);
+  }, 240_000);
 
   it("stopped right after a burst of requests, first drains every audit event into the log", async () => {
     const run = npmStart(await freePort());
@@ -208,7 +208,7 @@ describe("npm start", () => {
     // The drain control's credential never shows.
     expect(controlToken).toMatch(/^[0-9a-f]{64}$/);
     expect(run.output()).not.toContain(controlToken);
-  }, 180_000);
+  }, 240_000);
 
   it("keeps rate limits in the Redis named by REDIS_URL, never shows its password, honours RATE_LIMITS, and audits to its own local state", async () => {
     const password = `pw-${randomBytes(16).toString("hex")}`;
@@ -233,5 +233,5 @@ describe("npm start", () => {
     } finally {
       await redis.stop();
     }
-  }, 120_000);
+  }, 240_000);
 });

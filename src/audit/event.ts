@@ -45,7 +45,7 @@ export async function buildEvent(c: Context<AppEnv>, facts: RequestFacts, pepper
       tier: principal.tier,
     },
     network: { ip: truncateIp(c.req.header("cf-connecting-ip")), country: cf?.country },
-    inputDigest: inference ? await hmacHex(pepper, canonicalTensors(inference.feeds)) : undefined,
+    inputDigest: inference ? await hmacHex(pepper, await canonicalTensors(inference.feeds)) : undefined,
     output: inference?.summary,
     rateLimits: rateLimits.map(({ scope, backend, allowed, remaining, outcome }) => ({
       scope,
@@ -83,7 +83,9 @@ function truncateIp(ip: string | undefined): string | undefined {
 }
 
 /** The input as the model saw it, in one canonical byte form whatever the request's encoding. */
-function canonicalTensors(feeds: Record<string, { type: string; dims: readonly number[]; data: unknown }>): Uint8Array {
+async function canonicalTensors(
+  feeds: Record<string, { type: string; dims: readonly number[]; data: unknown }>,
+): Promise<Uint8Array> {
   const parts: Uint8Array[] = [];
   for (const name of Object.keys(feeds).sort()) {
     const { type, dims, data } = feeds[name];
@@ -91,13 +93,7 @@ function canonicalTensors(feeds: Record<string, { type: string; dims: readonly n
     parts.push(new TextEncoder().encode(`${name}\0${type}\0${dims.join(",")}\0`));
     parts.push(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
   }
-  const out = new Uint8Array(parts.reduce((n, p) => n + p.byteLength, 0));
-  let offset = 0;
-  for (const part of parts) {
-    out.set(part, offset);
-    offset += part.byteLength;
-  }
-  return out;
+  return new Uint8Array(await new Blob(parts).arrayBuffer());
 }
 
 async function hmacHex(key: CryptoKey, data: Uint8Array): Promise<string> {

@@ -49,7 +49,7 @@ async function everyAnswerIsClean(
 ) {
   const details = await fc.check(
     fc.asyncProperty(requests, async (request) => {
-      const answer = await send(worker.url, request, authorization);
+      const answer = await send(worker.anonymous, request, authorization);
       const problem =
         problemWith(answer) ?? (expected && !expected(answer.status) ? `answered ${answer.status}` : undefined);
       if (problem) throw new Error(problem);
@@ -172,7 +172,7 @@ const base64Text = fc.oneof(
 
 describe("the corpus of requests that once failed", () => {
   it.each(readCorpus().map((entry) => [entry.file, entry] as const))("%s", async (_, entry) => {
-    const answer = await send(worker.url, entry.request, authorization);
+    const answer = await send(worker.anonymous, entry.request, authorization);
     expect(problemWith(answer), entry.found).toBeUndefined();
     expect((await worker.anonymous("/v2/health/live")).status).toBe(200);
   });

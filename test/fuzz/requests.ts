@@ -64,9 +64,9 @@ export interface Answer {
   ms: number;
 }
 
-/** Sends `request` to `base`; a hang is cut off after `timeoutMs` and reported as one. */
+/** Sends `request` through `fetch` (a local worker's); a hang is cut off after `timeoutMs`. */
 export async function send(
-  base: URL,
+  fetch: (path: string, init: RequestInit) => Promise<Response>,
   request: FuzzRequest,
   authorization: string | undefined,
   timeoutMs = 30_000,
@@ -74,7 +74,7 @@ export async function send(
   const headers = new Headers(request.headers);
   if (authorization && !headers.has("authorization")) headers.set("authorization", authorization);
   const started = performance.now();
-  const response = await fetch(new URL(request.path, base), {
+  const response = await fetch(request.path, {
     method: request.method,
     headers,
     body: request.bodyBase64 !== undefined ? Buffer.from(request.bodyBase64, "base64") : request.body,
