@@ -65,7 +65,11 @@ const settings = await withLock("models", async () => {
 const redisUrl = process.env.REDIS_URL;
 if (redisUrl) {
   const bridge = await startRedisBridge({ redisUrl, token: crypto.randomUUID() }).catch((error: Error) => {
-    console.error(`bastion: cannot use the Redis at ${maskCredentials(redisUrl)}: ${error.message}`);
+    console.error(
+      `bastion: cannot use the Redis at ${maskCredentials(redisUrl)}: ${error.message}\n` +
+        "  Is a redis-server running there? (Debian: apt-get install -y redis-server; it starts one on\n" +
+        "  127.0.0.1:6379.) Without REDIS_URL, npm start keeps rate limits in its embedded Durable Object.",
+    );
     process.exit(1);
   });
   settings.UPSTASH_REDIS_REST_URL = bridge.url;
