@@ -216,7 +216,11 @@ describe("npm start", () => {
     try {
       const run = npmStart(await freePort(), {
         REDIS_URL: redis.url,
-        RATE_LIMITS: JSON.stringify({ functions: { vad: { limit: 2 } } }),
+        // vad fails open by default: on a loaded machine a slow first answer from Redis would
+        // admit the third call. Closed with a long timeout, any failure shows as a 503 instead.
+        RATE_LIMITS: JSON.stringify({
+          functions: { vad: { limit: 2, onBackendFailure: "closed", timeoutMs: 10_000 } },
+        }),
       });
       await waitUntilReady(run);
       const authorization = `Bearer ${await npmToken("--sub", `carol-${Date.now()}`, "--scope", "infer:vad")}`;
