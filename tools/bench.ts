@@ -136,6 +136,7 @@ async function main() {
   const unlimited = { algorithm: "sliding-window", limit: 1_000_000_000 };
   const noLimits = JSON.stringify({
     ip: unlimited,
+    reads: unlimited,
     functions: Object.fromEntries(functions.map((fn) => [fn.name, unlimited])),
   });
   const results: Record<string, unknown>[] = [];

@@ -238,4 +238,14 @@ describe("npm start", () => {
       await redis.stop();
     }
   }, 240_000);
+
+  it("with a REDIS_URL where no Redis answers, exits 1 saying what to do, the password masked", async () => {
+    const password = `pw-${randomBytes(8).toString("hex")}`;
+    const run = npmStart(await freePort(), { REDIS_URL: `redis://:${password}@127.0.0.1:${await freePort()}` });
+    const code = await new Promise((resolve) => run.child.once("exit", resolve));
+    expect(code).toBe(1);
+    expect(run.output()).toContain("bastion: cannot use the Redis at redis://:***@127.0.0.1:");
+    expect(run.output()).toContain("Is a redis-server running there?");
+    expect(run.output()).not.toContain(password);
+  }, 240_000);
 });
