@@ -101,7 +101,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   app.post("/v1/functions/:name", resolveFunction, mayInvoke, limitByPrincipal, limitBodyToFunction, async (c) => {
     const fn = c.var.fn;
     requireJson(c);
-    const input = parseWith(fn.input, await readJson(c), "invalid_input");
+    const input = parseWith(fn.input, readJson(c), "invalid_input");
     const feeds = toOrtFeeds(fn.model, fn.preprocess(input));
     await limits.chargeBatch(c, batchSize(fn.model, feeds));
     const { outputs } = await runModel(c, models, fn.model, feeds);
@@ -135,7 +135,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     limitBodyToFunction,
     async (c) => {
       const fn = c.var.fn;
-      const request = await readInferRequest(c);
+      const request = readInferRequest(c);
       const feeds = toOrtFeeds(fn.model, request.inputs);
       await limits.chargeBatch(c, batchSize(fn.model, feeds));
       const wanted = selectOutputs(fn.model, request);

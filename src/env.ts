@@ -83,6 +83,8 @@ export interface Variables extends RequestIdVariables {
   rateLimits?: RateLimitDecision[];
   /** The function a request addresses, once resolved from the URL. */
   fn: InferenceFunction;
+  /** The request body, read within the function's size limit (src/request/body.ts). */
+  body?: Uint8Array;
 }
 
 export interface AppEnv {

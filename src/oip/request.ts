@@ -5,10 +5,11 @@
  */
 import type { Context } from "hono";
 import { z } from "zod";
+import type { AppEnv } from "../env";
 import { InvalidInput, UnsupportedMediaType } from "../errors";
 import type { TensorInput } from "../inference/tensors";
 import type { ModelManifest, TensorSpec } from "../models/manifest";
-import { mediaType, parseJson, parseWith } from "../request/body";
+import { mediaType, parseJson, parseWith, requestBody } from "../request/body";
 import { boundedArray } from "../request/schema";
 
 const parameters = z.record(z.string(), z.unknown());
@@ -48,7 +49,7 @@ export interface InferRequest {
   binaryByDefault: boolean;
 }
 
-export async function readInferRequest(c: Context): Promise<InferRequest> {
+export function readInferRequest(c: Context<AppEnv>): InferRequest {
   const type = mediaType(c);
   const headerLength = c.req.header("inference-header-content-length");
   if (type !== undefined && type !== "application/json" && type !== "application/octet-stream") {
@@ -56,7 +57,7 @@ export async function readInferRequest(c: Context): Promise<InferRequest> {
       "application/json, or application/octet-stream with Inference-Header-Content-Length",
     );
   }
-  const body = new Uint8Array(await c.req.arrayBuffer());
+  const body = requestBody(c);
   let jsonLength = body.byteLength;
   if (headerLength !== undefined) {
     jsonLength = Number(headerLength);

@@ -4,7 +4,8 @@
  *
  * Hono's bodyLimit is not used: on an oversize chunked body it returns with the body's reader
  * still open, and through `wrangler dev` the connection's next request then hangs. Here every
- * refused body is cancelled, and a body the client abandons is told apart from our own faults.
+ * refused body is drained, a body the client abandons is told apart from our own faults, and the
+ * bytes read are handed on as they are (`requestBody`), not copied into another Request.
  */
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
@@ -14,23 +15,30 @@ import { ClientClosedRequest, InvalidInput, PayloadTooLarge, UnsupportedMediaTyp
 
 /**
  * Middleware: reads the whole body, at most the addressed function's `maxBodyBytes` (413 beyond,
- * whether declared by Content-Length or found while streaming), so that later steps read memory,
- * never the network.
+ * whether declared by Content-Length or found while streaming), so that later steps read memory
+ * (`requestBody`), never the network.
  */
 export const limitBodyToFunction = createMiddleware<AppEnv>(async (c, next) => {
-  const body = c.req.raw.body;
-  if (!body) return next();
   const maxBytes = c.var.fn.maxBodyBytes;
-  // Refused unread; `discardUnreadBody` drains it after the answer.
-  if (Number(c.req.header("content-length") ?? Number.NaN) > maxBytes) throw new PayloadTooLarge(maxBytes);
-  const bytes = await readAtMost(body, maxBytes);
-  c.req.raw = new Request(c.req.raw, { body: bytes });
+  const declared = Number(c.req.header("content-length") ?? Number.NaN);
+  // Refused unread; `discardUnreadBody` drains it before the answer.
+  if (declared > maxBytes) throw new PayloadTooLarge(maxBytes);
+  const body = c.req.raw.body;
+  c.set("body", body ? await readAtMost(body, maxBytes, declared) : new Uint8Array(0));
   await next();
 });
 
-async function readAtMost(body: ReadableStream<Uint8Array>, maxBytes: number): Promise<Uint8Array> {
+/** The body `limitBodyToFunction` read. */
+export function requestBody(c: Context<AppEnv>): Uint8Array {
+  const body = c.var.body;
+  if (!body) throw new Error("the route reads its body without limitBodyToFunction");
+  return body;
+}
+
+async function readAtMost(body: ReadableStream<Uint8Array>, maxBytes: number, declared: number): Promise<Uint8Array> {
   const reader = body.getReader();
-  let buffer = new Uint8Array(Math.min(maxBytes, 64 * 1024));
+  // Sized by Content-Length when there is one, so the buffer is never regrown and copied.
+  let buffer = new Uint8Array(declared >= 0 ? declared : Math.min(maxBytes, 64 * 1024));
   let size = 0;
   for (;;) {
     let chunk: ReadableStreamReadResult<Uint8Array>;
@@ -95,8 +103,8 @@ export function requireJson(c: Context) {
   if (mediaType(c) !== "application/json") throw new UnsupportedMediaType("application/json");
 }
 
-export async function readJson(c: Context): Promise<unknown> {
-  return parseJson(await c.req.text(), "body");
+export function readJson(c: Context<AppEnv>): unknown {
+  return parseJson(new TextDecoder().decode(requestBody(c)), "body");
 }
 
 /** Deeper than any request needs (an OIP tensor nests at most 8 levels inside 3). */
