@@ -216,10 +216,20 @@ describe("npm start", () => {
     try {
       const run = npmStart(await freePort(), {
         REDIS_URL: redis.url,
-        // vad fails open by default: on a loaded machine a slow first answer from Redis would
-        // admit the third call. Closed with a long timeout, any failure shows as a 503 instead.
+        // A token bucket of 2 refilled hourly: no window edge for the three calls to straddle (a
+        // sliding window weighs the previous window down, rounding, and would admit the third).
+        // vad fails open by default; closed with a long timeout, any failure shows as a 503.
         RATE_LIMITS: JSON.stringify({
-          functions: { vad: { limit: 2, onBackendFailure: "closed", timeoutMs: 10_000 } },
+          functions: {
+            vad: {
+              algorithm: "token-bucket",
+              limit: 2,
+              refillRate: 1,
+              window: "1 h",
+              onBackendFailure: "closed",
+              timeoutMs: 10_000,
+            },
+          },
         }),
       });
       await waitUntilReady(run);
