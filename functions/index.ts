@@ -4,4 +4,7 @@ import textDetect from "./text-detect";
 import textOrientation from "./text-orientation";
 import vad from "./vad";
 
-export const functions: InferenceFunction[] = [vad, textOrientation, textDetect] as InferenceFunction[];
+/** As declared, so each keeps its name, input and output types (the typed client reads them). */
+export const deployedFunctions = [vad, textOrientation, textDetect] as const;
+
+export const functions = deployedFunctions as readonly InferenceFunction[] as InferenceFunction[];

@@ -41,11 +41,29 @@ const input = z.union([
     }),
 ]);
 
+const pixels = z.number().int().min(0);
+const output = z.object({
+  width: pixels.describe("the width of the image sent"),
+  height: pixels.describe("the height of the image sent"),
+  boxes: z
+    .array(
+      z.object({
+        x: pixels,
+        y: pixels,
+        width: pixels,
+        height: pixels,
+        score: z.number().min(0).max(1).describe("the mean text probability inside the box"),
+      }),
+    )
+    .describe("axis-aligned boxes around text, in the image's pixel coordinates"),
+});
+
 export default defineFunction({
   name: "text-detect",
   description: "Boxes around the text in an image (PaddleOCR PP-OCRv4 detector)",
   model: parseManifest(manifest),
   input,
+  output,
   // The heavy model: bursts of 10, then one page every 6 s.
   rateLimit: { algorithm: "token-bucket", limit: 10, refillRate: 1, window: "6 s" },
   maxBodyBytes: 16 * 1024 * 1024,

@@ -29,11 +29,19 @@ const input = z.union([
     .strict(),
 ]);
 
+const probability = z.number().min(0).max(1);
+const output = z.object({
+  label: z.enum(LABELS).describe("the line's rotation in degrees: 0 upright, 180 upside down"),
+  confidence: probability.describe("the probability of `label`"),
+  probabilities: z.object({ [LABELS[0]]: probability, [LABELS[1]]: probability }),
+});
+
 export default defineFunction({
   name: "text-orientation",
   description: "Whether a line of text is upright (0) or upside down (180) (PaddleOCR direction classifier)",
   model: parseManifest(manifest),
   input,
+  output,
   rateLimit: { limit: 300, window: "1 m" },
   maxBodyBytes: 2 * 1024 * 1024,
   preprocess: (request) => [

@@ -21,11 +21,18 @@ const input = z.object({
   threshold: z.number().min(0).max(1).default(0.5).describe("probability at or above which `speech` is true"),
 });
 
+const output = z.object({
+  speechProbability: z.number().min(0).max(1).describe("probability that the frame holds speech"),
+  speech: z.boolean().describe("whether `speechProbability` reached `threshold`"),
+  state: z.array(z.number()).length(STATE).describe("the recurrent state to send with the stream's next frame"),
+});
+
 export default defineFunction({
   name: "vad",
   description: "Speech probability of a 32 ms frame of 16 kHz audio (Silero VAD v5)",
   model: parseManifest(manifest),
   input,
+  output,
   // A stream of audio frames keeps flowing if the limiter cannot be reached (it fails open).
   rateLimit: { limit: 600, window: "1 m", onBackendFailure: "open" },
   maxBodyBytes: 64 * 1024,

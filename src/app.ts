@@ -1,9 +1,9 @@
 /**
  * The Bastion worker: every route, and the path a request takes through it, top to bottom.
  *
- *   request id -> security headers -> audit -> limit by IP -> authenticate -> resolve function
- *     -> authorize -> limit by principal (reads: limit reads) -> read and validate input
- *     -> charge the batch -> inference -> response
+ *   request id -> security headers -> audit -> CORS headers -> limit by IP -> answer preflights
+ *     -> authenticate -> resolve function -> authorize -> limit by principal (reads: limit reads)
+ *     -> read and validate input -> charge the batch -> inference -> response
  *
  * A function the caller may not read does not exist for them: the same 404 as an unknown name.
  * The audit step wraps the rest: whatever the outcome, one event goes to the audit queue after
@@ -19,6 +19,8 @@ import { auditTrail, missingAuditSetting } from "./audit/middleware";
 import { authenticate, requireScope, verifierCache } from "./auth/middleware";
 import { holdsAny, invokeScopes, readScopes } from "./auth/scopes";
 import type { Principal } from "./auth/types";
+import { crossOrigin } from "./cors/middleware";
+import { parseCorsOrigins } from "./cors/origins";
 import type { AppEnv } from "./env";
 import { BastionError, type ErrorBody, NotFound } from "./errors";
 import type { InferenceFunction } from "./functions/define";
@@ -44,6 +46,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   const verifier = verifierCache();
   const limits = rateLimiting();
   const audit = auditTrail();
+  const { corsHeaders, answerPreflight } = crossOrigin();
   const app = new Hono<AppEnv>();
 
   app.use(requestId({ limitLength: 128 }));
@@ -56,7 +59,8 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   app.onError(errorResponse);
   app.notFound((c) => errorResponse(new NotFound("not_found", `no route ${c.req.method} ${c.req.path}`), c));
 
-  // Public: liveness, and readiness (model keyring, token verification, rate limits and audit configured).
+  // Public: liveness, and readiness (model keyring, token verification, rate limits, CORS and audit
+  // configured).
   app.get("/v2/health/live", (c) => c.json({ live: true }));
   app.get("/v2/health/ready", async (c) => {
     const ready = await models.keyring(c.env.MODEL_KEYS).then(
@@ -64,6 +68,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
         c.env.MODELS !== undefined &&
         configured(() => verifier(c.env)) &&
         configured(() => parseRateLimitSettings(c.env.RATE_LIMITS)) &&
+        configured(() => parseCorsOrigins(c.env.CORS_ORIGINS)) &&
         !missingAuditSetting(c.env),
       () => false,
     );
@@ -71,9 +76,11 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   });
 
   // Everything registered below, and every unknown path, is audited, limited per client address
-  // and needs a verified token.
+  // and needs a verified token; only an allowed web origin's preflight is answered without one.
   app.use(audit);
+  app.use(corsHeaders);
   app.use(limits.limitByIp);
+  app.use(answerPreflight);
   app.use(authenticate(verifier));
 
   const { limitByPrincipal, limitReads } = limits;
@@ -187,6 +194,7 @@ function describeFunction(fn: InferenceFunction) {
     scope: fn.scope,
     model: { id: model.id, version: model.version, sha256: model.sha256, license: model.license, card: model.card },
     input: z.toJSONSchema(fn.input, { io: "input", unrepresentable: "any" }),
+    output: z.toJSONSchema(fn.output),
   };
 }
 

@@ -25,6 +25,8 @@ export interface Bindings extends AuthSettings {
   UPSTASH_REDIS_REST_URL?: string;
   UPSTASH_REDIS_REST_TOKEN?: string;
   RATE_LIMITER?: DurableObjectNamespace<RateLimiter>;
+  /** Web origins whose pages may call the API, comma-separated and exact (src/cors/origins.ts). */
+  CORS_ORIGINS?: string;
   /** `off` disables the audit log (benchmarks only); otherwise it must be fully configured. */
   AUDIT?: string;
   AUDIT_QUEUE?: Queue<AuditMessage>;
@@ -61,6 +63,7 @@ export const LOCAL_OVERRIDABLE_SETTINGS = [
   "JWT_JWKS_MAX_AGE",
   "JWT_TIER_CLAIM",
   "RATE_LIMITS",
+  "CORS_ORIGINS",
   "UPSTASH_REDIS_REST_URL",
   "UPSTASH_REDIS_REST_TOKEN",
   "AUDIT",

@@ -150,6 +150,13 @@ export class RateLimitNotConfigured extends BastionError {
 }
 
 /** 503: auditing is on but its queue or pepper is missing; nothing is served unaudited. */
+/** 503: `CORS_ORIGINS` is set but not a list of exact origins. */
+export class CorsNotConfigured extends BastionError {
+  constructor(message: string) {
+    super(503, "cors_not_configured", message);
+  }
+}
+
 export class AuditNotConfigured extends BastionError {
   constructor(missing: string) {
     super(503, "audit_not_configured", `auditing is on but ${missing} is not configured`);

@@ -25,6 +25,7 @@ import { buildArtifact, readManifests } from "../models/recipe";
 import { DRAIN_PATH, DRAIN_TIMEOUT_MS, type DrainOutcome } from "../src/drain/protocol";
 import { LOCAL_OVERRIDABLE_SETTINGS } from "../src/env";
 import { importKeyring } from "../src/models/keyring";
+import { demoOrigins } from "./demo-origin";
 import { freePort } from "./free-port";
 import { ensureDevVars, openLocalBuckets, PERSIST_ROOT, ROOT, withLock, writeDotenv } from "./local-state";
 import { startRedisBridge } from "./redis-bridge";
@@ -47,6 +48,8 @@ const settings = await withLock("models", async () => {
     const value = process.env[name];
     if (value !== undefined) merged[name] = value;
   }
+  // The demo page (npm run demo) is another origin: let it call, unless CORS_ORIGINS says otherwise.
+  merged.CORS_ORIGINS ??= demoOrigins();
   const keyring = await importKeyring(merged.MODEL_KEYS, ["wrapKey", "unwrapKey"]);
   const { models: bucket, dispose } = await openLocalBuckets(persistRoot);
   try {

@@ -8,13 +8,18 @@ import type { TensorInput } from "../inference/tensors";
 import type { ModelManifest } from "../models/manifest";
 import type { RateLimitPolicy } from "../ratelimit/types";
 
-export interface FunctionDefinition<Input, Output> {
+export interface FunctionDefinition<Input, Output, Name extends string = string> {
   /** URL segment and OIP model name: `POST /v1/functions/{name}`, `/v2/models/{name}`. */
-  name: string;
+  name: Name;
   description: string;
   model: ModelManifest;
   /** The JSON body `POST /v1/functions/{name}` accepts; validated before anything runs. */
   input: z.ZodType<Input>;
+  /**
+   * The JSON `POST /v1/functions/{name}` answers with. It documents the function (OpenAPI, the
+   * typed client) and the contract tests hold real answers to it; the worker does not re-check it.
+   */
+  output: z.ZodType<Output>;
   /** JSON in, tensors out; the tensors are checked against the model's signature afterwards. */
   preprocess(input: Input): TensorInput[];
   /** Tensors in (the model's outputs by name), the function's JSON out. */
@@ -29,12 +34,14 @@ export interface FunctionDefinition<Input, Output> {
   maxBodyBytes?: number;
 }
 
-export type InferenceFunction<Input = unknown, Output = unknown> = Required<FunctionDefinition<Input, Output>>;
+export type InferenceFunction<Input = unknown, Output = unknown, Name extends string = string> = Required<
+  FunctionDefinition<Input, Output, Name>
+>;
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 
-export function defineFunction<Input, Output>(
-  definition: FunctionDefinition<Input, Output>,
-): InferenceFunction<Input, Output> {
+export function defineFunction<Input, Output, const Name extends string>(
+  definition: FunctionDefinition<Input, Output, Name>,
+): InferenceFunction<Input, Output, Name> {
   return {
     ...definition,
     scope: definition.scope ?? `infer:${definition.name}`,

@@ -30,7 +30,7 @@ export function numbers({ length, maxLength, min = -Infinity, max = Infinity, de
   const bounds = length === undefined ? `at most ${maxLength} numbers` : `${length} numbers`;
   const range = Number.isFinite(min) || Number.isFinite(max) ? ` in [${min}, ${max}]` : "";
   return z
-    .custom<unknown[]>(Array.isArray, "expected an array")
+    .custom<number[]>(Array.isArray, "expected an array")
     .superRefine((array, ctx) => {
       if (length !== undefined ? array.length !== length : array.length > (maxLength ?? Infinity)) {
         ctx.addIssue({ code: "custom", message: `expected ${bounds}, got ${array.length}` });
@@ -44,7 +44,7 @@ export function numbers({ length, maxLength, min = -Infinity, max = Infinity, de
         }
       }
     })
-    .transform((array) => Float32Array.from(array as number[]))
+    .transform((array) => Float32Array.from(array))
     .meta({
       description,
       type: "array",
