@@ -8,10 +8,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterEach, describe, expect, it } from "vitest";
-import { ensureSystemTools, type Machine, onPath } from "./system-tools";
+import { ensureSystemTools, type Machine, onPath, SYSTEM_TOOLS } from "./system-tools";
 
 const DEBIAN = 'PRETTY_NAME="Debian GNU/Linux 12 (bookworm)"\nID=debian\n';
 const UBUNTU = 'NAME="Ubuntu"\nID=ubuntu\nID_LIKE=debian\n';
+/** The checks below follow one tool; every tool goes through the same code. */
+const redisOnly = SYSTEM_TOOLS.filter((tool) => tool.command === "redis-server");
 const dirs: string[] = [];
 afterEach(() => {
   for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
@@ -49,8 +51,8 @@ function machine(dir: string, overrides: Partial<Machine> = {}) {
 }
 
 describe("the tools the tests need", () => {
-  it("does nothing when redis-server is on the PATH", async () => {
-    const { fake, calls } = machine(binDir("redis-server", "apt-get"));
+  it("does nothing when every tool is on the PATH", async () => {
+    const { fake, calls } = machine(binDir(...SYSTEM_TOOLS.map((tool) => tool.command), "apt-get"));
     await ensureSystemTools(fake);
     expect(calls).toEqual([]);
   });
@@ -61,7 +63,7 @@ describe("the tools the tests need", () => {
   ])("as root on %s, installs a missing redis-server with apt-get, saying what and why", async (_, osRelease) => {
     const dir = binDir("apt-get");
     const { fake, calls, lines } = machine(dir, { osRelease });
-    await ensureSystemTools(fake);
+    await ensureSystemTools(fake, redisOnly);
     expect(calls).toEqual([
       { command: "apt-get", args: ["update", "-qq"], env: { DEBIAN_FRONTEND: "noninteractive" } },
       {
@@ -82,7 +84,7 @@ describe("the tools the tests need", () => {
     ["Fedora", { osRelease: "ID=fedora\n" }],
   ])("%s: stops with the commands for each platform, and installs nothing", async (_, overrides) => {
     const { fake, calls } = machine(binDir("apt-get"), overrides);
-    await expect(ensureSystemTools(fake)).rejects.toThrow(
+    await expect(ensureSystemTools(fake, redisOnly)).rejects.toThrow(
       [
         "npm test needs redis-server (the rate-limit tests run a real Redis), which this machine lacks.",
         "Install, then run npm test again:",
@@ -96,7 +98,15 @@ describe("the tools the tests need", () => {
 
   it("says so when apt-get fails", async () => {
     const { fake } = machine(binDir("apt-get"), { run: async (_, args) => (args[0] === "install" ? 100 : 0) });
-    await expect(ensureSystemTools(fake)).rejects.toThrow(/apt-get install redis-server failed/);
+    await expect(ensureSystemTools(fake, redisOnly)).rejects.toThrow(/apt-get install redis-server failed/);
+  });
+
+  it("installs every missing tool in one apt-get call", async () => {
+    const dir = binDir("apt-get");
+    const { fake, calls } = machine(dir);
+    await ensureSystemTools(fake);
+    expect(calls.at(-1)?.args).toEqual(["install", "-y", "-qq", ...SYSTEM_TOOLS.map((tool) => tool.packages.debian)]);
+    for (const tool of SYSTEM_TOOLS) expect(onPath(tool.command, dir)).toBe(true);
   });
 
   it("as a command, exits 1 with the advice on a machine without apt-get", async () => {

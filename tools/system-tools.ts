@@ -21,6 +21,16 @@ export const SYSTEM_TOOLS: SystemTool[] = [
     why: "the rate-limit tests run a real Redis",
     packages: { debian: "redis-server", fedora: "redis", brew: "redis" },
   },
+  {
+    command: "espeak-ng",
+    why: "the speech-detection tests speak real sentences",
+    packages: { debian: "espeak-ng", fedora: "espeak-ng", brew: "espeak-ng" },
+  },
+  {
+    command: "chromium",
+    why: "the web demo is tested in a real headless browser",
+    packages: { debian: "chromium", fedora: "chromium", brew: "chromium" },
+  },
 ];
 
 /** What the check may touch: the environment, and running a command (apt-get). */
