@@ -24,6 +24,7 @@ export function parseCorsOrigins(setting: string | undefined): ReadonlySet<strin
 
 /** `scheme://host[:port]` exactly as a browser sends it in `Origin` (lower case, no default port). */
 function isExactOrigin(text: string): boolean {
+  if (text.includes("*")) return false;
   let url: URL;
   try {
     url = new URL(text);
