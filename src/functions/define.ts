@@ -8,13 +8,17 @@ import type { TensorInput } from "../inference/tensors";
 import type { ModelManifest } from "../models/manifest";
 import type { RateLimitPolicy } from "../ratelimit/types";
 
-export interface FunctionDefinition<Input, Output, Name extends string = string> {
+/**
+ * `JsonInput` is the JSON the input schema accepts (what a client sends), `Input` what it parses
+ * to; both stay in the type so the typed client can read the former.
+ */
+export interface FunctionDefinition<Input, Output, Name extends string = string, JsonInput = unknown> {
   /** URL segment and OIP model name: `POST /v1/functions/{name}`, `/v2/models/{name}`. */
   name: Name;
   description: string;
   model: ModelManifest;
   /** The JSON body `POST /v1/functions/{name}` accepts; validated before anything runs. */
-  input: z.ZodType<Input>;
+  input: z.ZodType<Input, JsonInput>;
   /**
    * The JSON `POST /v1/functions/{name}` answers with. It documents the function (OpenAPI, the
    * typed client) and the contract tests hold real answers to it; the worker does not re-check it.
@@ -34,14 +38,17 @@ export interface FunctionDefinition<Input, Output, Name extends string = string>
   maxBodyBytes?: number;
 }
 
-export type InferenceFunction<Input = unknown, Output = unknown, Name extends string = string> = Required<
-  FunctionDefinition<Input, Output, Name>
->;
+export type InferenceFunction<
+  Input = unknown,
+  Output = unknown,
+  Name extends string = string,
+  JsonInput = unknown,
+> = Required<FunctionDefinition<Input, Output, Name, JsonInput>>;
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 
-export function defineFunction<Input, Output, const Name extends string>(
-  definition: FunctionDefinition<Input, Output, Name>,
-): InferenceFunction<Input, Output, Name> {
+export function defineFunction<Input, Output, const Name extends string, JsonInput>(
+  definition: FunctionDefinition<Input, Output, Name, JsonInput>,
+): InferenceFunction<Input, Output, Name, JsonInput> {
   return {
     ...definition,
     scope: definition.scope ?? `infer:${definition.name}`,
