@@ -14,22 +14,24 @@ import { createMiddleware } from "hono/factory";
 import { HTTPException } from "hono/http-exception";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
-import { z } from "zod";
 import { auditTrail, missingAuditSetting } from "./audit/middleware";
+import { describePrincipal } from "./auth/describe";
 import { authenticate, requireScope, verifierCache } from "./auth/middleware";
-import { holdsAny, invokeScopes, readScopes } from "./auth/scopes";
-import type { Principal } from "./auth/types";
+import { holdsAny, invokeScopes, MODELS_READ_SCOPE, readScopes } from "./auth/scopes";
 import { crossOrigin } from "./cors/middleware";
 import { parseCorsOrigins } from "./cors/origins";
 import type { AppEnv } from "./env";
 import { BastionError, type ErrorBody, NotFound } from "./errors";
 import type { InferenceFunction } from "./functions/define";
+import { describeFunction } from "./functions/describe";
 import { acquireModel, type InferenceContext, runModel } from "./inference/infer";
 import { ModelSessions } from "./inference/sessions";
 import { batchSize, toOrtFeeds } from "./inference/tensors";
 import { keyringCache } from "./models/keyring";
 import { readInferRequest, selectOutputs } from "./oip/request";
-import { inferResponse, modelMetadata, SERVER_METADATA } from "./oip/response";
+import { inferResponse, modelMetadata } from "./oip/response";
+import { SERVER_METADATA } from "./oip/schemas";
+import { openApiDocuments } from "./openapi/serve";
 import { rateLimiting } from "./ratelimit/middleware";
 import { parseRateLimitSettings } from "./ratelimit/policy";
 import { discardUnreadBody, limitBodyToFunction, parseWith, readJson, requireJson } from "./request/body";
@@ -101,8 +103,17 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   });
   const mayInvoke = requireScope((c) => invokeScopes(c.var.fn));
 
-  app.get("/v1/functions", limitReads, (c) =>
-    c.json({ functions: functions.filter((fn) => holdsAny(c.var.principal, readScopes(fn))).map(describeFunction) }),
+  const readable = (c: Context<AppEnv>) => functions.filter((fn) => holdsAny(c.var.principal, readScopes(fn)));
+
+  app.get("/v1/functions", limitReads, (c) => c.json({ functions: readable(c).map(describeFunction) }));
+
+  // The OpenAPI document of what the caller may read; a token that reads nothing is refused.
+  const documents = openApiDocuments();
+  app.get(
+    "/openapi.json",
+    requireScope(() => [MODELS_READ_SCOPE, ...new Set(functions.flatMap(readScopes))]),
+    limitReads,
+    (c) => c.json(documents(readable(c), new URL(c.req.url).origin)),
   );
 
   app.post("/v1/functions/:name", resolveFunction, mayInvoke, limitByPrincipal, limitBodyToFunction, async (c) => {
@@ -177,25 +188,6 @@ function configured(check: () => unknown): boolean {
   } catch {
     return false;
   }
-}
-
-/** The caller as Bastion sees them (`GET /v1/principal`), to debug a token's claims. */
-function describePrincipal(principal: Principal) {
-  return { ...principal, scopes: [...principal.scopes].sort() };
-}
-
-/** What `GET /v1/functions` tells a client about a function. */
-function describeFunction(fn: InferenceFunction) {
-  const { model } = fn;
-  return {
-    name: fn.name,
-    description: fn.description,
-    endpoint: `/v1/functions/${fn.name}`,
-    scope: fn.scope,
-    model: { id: model.id, version: model.version, sha256: model.sha256, license: model.license, card: model.card },
-    input: z.toJSONSchema(fn.input, { io: "input", unrepresentable: "any" }),
-    output: z.toJSONSchema(fn.output),
-  };
 }
 
 function errorResponse(error: unknown, c: Context<AppEnv>): Response {

@@ -4,6 +4,7 @@
  * whose details stay in the worker's log. Every error class lives here.
  */
 import type { ContentfulStatusCode } from "hono/utils/http-status";
+import { z } from "zod";
 
 export class BastionError extends Error {
   constructor(
@@ -86,11 +87,12 @@ export class ModelUnavailable extends BastionError {
 }
 
 /** The body every error response carries. */
-export interface ErrorBody {
-  error: string;
-  code: string;
-  request_id?: string;
-}
+export const errorBodySchema = z.object({
+  error: z.string().describe("what went wrong, written for the caller"),
+  code: z.string().describe("a stable machine-readable code, e.g. invalid_token, rate_limited, invalid_input"),
+  request_id: z.string().describe("the request's id (also in X-Request-Id), to quote to support"),
+});
+export type ErrorBody = z.infer<typeof errorBodySchema>;
 
 /**
  * 401 (RFC 6750): no usable bearer token. The description says what kind of problem it was,

@@ -4,40 +4,12 @@
  * clients send by default).
  */
 import type { Context } from "hono";
-import { z } from "zod";
 import type { AppEnv } from "../env";
 import { InvalidInput, UnsupportedMediaType } from "../errors";
 import type { TensorInput } from "../inference/tensors";
 import type { ModelManifest, TensorSpec } from "../models/manifest";
 import { mediaType, parseJson, parseWith, requestBody } from "../request/body";
-import { boundedArray } from "../request/schema";
-
-const parameters = z.record(z.string(), z.unknown());
-/** Far more tensors and dimensions than any model here has; bounds checked before elements are. */
-const MAX_TENSORS = 64;
-const MAX_RANK = 8;
-
-const inferRequestSchema = z.object({
-  id: z.string().max(256).optional(),
-  parameters: parameters.optional(),
-  inputs: boundedArray(
-    z.object({
-      name: z.string().min(1).max(256),
-      shape: boundedArray(z.number().int().nonnegative(), MAX_RANK),
-      datatype: z.string().min(1).max(16),
-      parameters: z.object({ binary_data_size: z.number().int().nonnegative().optional() }).passthrough().optional(),
-      data: z.custom<unknown[]>(Array.isArray, "data must be an array").optional(),
-    }),
-    MAX_TENSORS,
-  ).refine((inputs) => inputs.length > 0, "at least one input is required"),
-  outputs: boundedArray(
-    z.object({
-      name: z.string().min(1).max(256),
-      parameters: z.object({ binary_data: z.boolean().optional() }).passthrough().optional(),
-    }),
-    MAX_TENSORS,
-  ).optional(),
-});
+import { inferRequestSchema } from "./schemas";
 
 export interface InferRequest {
   id?: string;

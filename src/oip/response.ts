@@ -1,19 +1,15 @@
 /** Open Inference Protocol v2 responses: metadata, and infer responses in JSON or binary form. */
+import type { z } from "zod";
 import type { ort } from "../inference/runtime";
 import { fromOrtTensor, tensorBytes } from "../inference/tensors";
 import type { ModelManifest, TensorSpec } from "../models/manifest";
-
-export const SERVER_METADATA = {
-  name: "bastion",
-  version: "0.1.0",
-  extensions: ["binary_tensor_data"],
-};
+import type { inferResponseSchema, modelMetadataSchema } from "./schemas";
 
 function tensorMetadata(spec: TensorSpec) {
   return { name: spec.name, datatype: spec.datatype, shape: spec.shape.map((d) => (typeof d === "number" ? d : -1)) };
 }
 
-export function modelMetadata(name: string, manifest: ModelManifest) {
+export function modelMetadata(name: string, manifest: ModelManifest): z.infer<typeof modelMetadataSchema> {
   return {
     name,
     versions: [manifest.version],
@@ -36,7 +32,7 @@ export function inferResponse(
   outputs: InferResponseOutput[],
 ): { body: string | Uint8Array<ArrayBuffer>; headers: Record<string, string> } {
   const binaries: Uint8Array[] = [];
-  const json = {
+  const json: z.infer<typeof inferResponseSchema> = {
     ...head,
     outputs: outputs.map(({ spec, tensor, binary }) => {
       if (!binary) return fromOrtTensor(spec, tensor);

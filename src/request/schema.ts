@@ -22,7 +22,18 @@ export interface NumbersOptions {
 
 /** An array of at most `max` elements, counted before any element is parsed. */
 export function boundedArray<T extends z.ZodType>(element: T, max: number) {
-  return z.array(z.unknown()).max(max).pipe(z.array(element));
+  // Documented as the array it admits: the pipe's input side alone would say "items: anything".
+  return z
+    .array(z.unknown())
+    .max(max)
+    .pipe(z.array(element))
+    .meta({ items: inputJsonSchema(element) });
+}
+
+/** What a request may hold for `schema`, as JSON Schema (2020-12, OpenAPI 3.1's dialect). */
+export function inputJsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema, { io: "input", unrepresentable: "any" });
+  return rest;
 }
 
 /** An array of finite float32 numbers (within `min`..`max`), as a Float32Array. */

@@ -1,0 +1,40 @@
+/** What `GET /v1/functions` tells a client about each function it may read. */
+import { z } from "zod";
+import { manifestSchema } from "../models/manifest";
+import { inputJsonSchema } from "../request/schema";
+import type { InferenceFunction } from "./define";
+
+const jsonSchema = z.record(z.string(), z.unknown()).describe("JSON Schema (2020-12)");
+
+export const functionDescriptionSchema = z.object({
+  name: z.string(),
+  description: z.string(),
+  endpoint: z.string().describe("where to POST the input"),
+  scope: z.string().describe("the scope a token needs to call it (infer:* also does)"),
+  model: manifestSchema
+    .pick({ id: true, version: true, sha256: true, license: true, card: true })
+    .describe("the model behind it; sha256 is the plaintext's digest, pinned in the bundled manifest"),
+  input: jsonSchema.describe("the body the endpoint accepts"),
+  output: jsonSchema.describe("the body it answers with"),
+});
+
+export const functionListSchema = z.object({ functions: z.array(functionDescriptionSchema) });
+
+export function describeFunction(fn: InferenceFunction): z.infer<typeof functionDescriptionSchema> {
+  const { model } = fn;
+  return {
+    name: fn.name,
+    description: fn.description,
+    endpoint: `/v1/functions/${fn.name}`,
+    scope: fn.scope,
+    model: { id: model.id, version: model.version, sha256: model.sha256, license: model.license, card: model.card },
+    input: inputJsonSchema(fn.input),
+    output: outputJsonSchema(fn.output),
+  };
+}
+
+/** What a response holds for `schema`, as JSON Schema (2020-12, OpenAPI 3.1's dialect). */
+export function outputJsonSchema(schema: z.ZodType): Record<string, unknown> {
+  const { $schema: _, ...rest } = z.toJSONSchema(schema);
+  return rest;
+}
