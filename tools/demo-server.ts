@@ -74,7 +74,7 @@ async function buildAssets(workerUrl: string): Promise<Map<string, Asset>> {
   const result = await build({
     absWorkingDir: DEMO_DIR,
     entryPoints: Object.entries(ENTRY_POINTS).map(([out, entry]) => ({ in: entry, out: out.replace(/\.js$/, "") })),
-    outdir: "/",
+    outdir: "dist", // nothing is written: the output stays in memory
     bundle: true,
     format: "esm",
     platform: "browser",
@@ -85,7 +85,7 @@ async function buildAssets(workerUrl: string): Promise<Map<string, Asset>> {
   });
   const assets = new Map<string, Asset>();
   for (const file of result.outputFiles) {
-    assets.set(file.path, { type: "text/javascript; charset=utf-8", body: file.contents });
+    assets.set(`/${path.basename(file.path)}`, { type: "text/javascript; charset=utf-8", body: file.contents });
   }
   const html = readFileSync(path.join(DEMO_DIR, "index.html"), "utf8").replace(
     "{{BASTION_URL}}",
