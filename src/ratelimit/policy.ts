@@ -28,7 +28,8 @@ export const DEFAULT_POLICY: RateLimitPolicy = {
  * fails it lets requests on to them (each function's policy then decides), rather than close
  * every route at once.
  */
-export const DEFAULT_IP_POLICY: RateLimitPolicy = { ...DEFAULT_POLICY, limit: 600, onBackendFailure: "open" };
+/** 50 a second: room for a live audio stream (31 frames a second) and its page's other calls. */
+export const DEFAULT_IP_POLICY: RateLimitPolicy = { ...DEFAULT_POLICY, limit: 3000, onBackendFailure: "open" };
 /** One customer's IPv6 allocation is usually a /64: counting /128s would give it 2^64 budgets. */
 export const DEFAULT_IPV6_PREFIX = 64;
 
