@@ -299,6 +299,8 @@ describe("with the deployed functions", () => {
       const vad = clientOf(w, token).vadStream({ sampleRate: audio.sampleRate });
       const frames: VadFrame[] = [];
       const segments: SpeechSegment[] = [];
+      /** Where pushes said the open segment began, while it was open. */
+      const heardSince = new Set<number>();
       const pushes: Promise<void>[] = [];
       for (let offset = 0, i = 0; offset < audio.samples.length; i++) {
         const size = CHUNKS[i % CHUNKS.length];
@@ -307,6 +309,7 @@ describe("with the deployed functions", () => {
           vad.push(audio.samples.slice(offset, offset + size)).then((update) => {
             frames.push(...update.frames);
             segments.push(...update.segments);
+            if (update.speakingSince !== undefined) heardSince.add(update.speakingSince);
           }),
         );
         offset += size;
@@ -316,7 +319,8 @@ describe("with the deployed functions", () => {
       return {
         frames: [...frames, ...last.frames],
         segments: [...segments, ...last.segments],
-        speaking: last.speaking,
+        speakingSince: last.speakingSince,
+        heardSince: [...heardSince],
       };
     }
 
@@ -325,7 +329,7 @@ describe("with the deployed functions", () => {
       ["48 kHz", (audio: Audio) => resampled(audio, 48_000)],
     ])("finds one segment covering the words at %s", async (_, atRate) => {
       const audio = atRate(spoken);
-      const { frames, segments, speaking } = await stream(audio);
+      const { frames, segments, speakingSince, heardSince } = await stream(audio);
       const duration = audio.samples.length / audio.sampleRate;
       expect(frames).toHaveLength(Math.floor((duration * 16_000) / 512));
       expect(frames.map((f) => f.time)).toEqual(frames.map((_, i) => (i * 512) / 16_000));
@@ -339,7 +343,9 @@ describe("with the deployed functions", () => {
       expect(segment.start).toBeLessThan(words.start + 0.1);
       expect(segment.end).toBeGreaterThan(words.end + 1.4);
       expect(segment.end).toBeLessThan(words.end + 1.9);
-      expect(speaking).toBe(false);
+      expect(speakingSince).toBeUndefined();
+      // While it was open, pushes said where it began: a page can show speech as it is heard.
+      expect(heardSince).toContain(segment.start);
     });
 
     it("finds nothing in silence", async () => {

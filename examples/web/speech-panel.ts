@@ -90,16 +90,10 @@ interface Source {
 
 /** Pushes every chunk, then ends the stream, showing each update as it comes. */
 async function feed(stream: VadStream, chunks: Source["chunks"], view: SpeechView): Promise<void> {
-  let openSince: number | undefined;
-  const show = ({ frames, segments, speaking }: Awaited<ReturnType<VadStream["push"]>>) => {
-    for (const { time, probability } of frames) {
-      view.frame(time, probability);
-      // The stream reports a segment when it closes; until then, shade from its first loud frame.
-      if (openSince === undefined && probability >= DEFAULT_SPEECH_OPTIONS.positiveSpeechThreshold) openSince = time;
-    }
+  const show = ({ frames, segments, speakingSince }: Awaited<ReturnType<VadStream["push"]>>) => {
+    for (const { time, probability } of frames) view.frame(time, probability);
     for (const { start, end } of segments) view.segment(start, end);
-    if (!speaking) openSince = undefined;
-    view.openSegment(openSince);
+    view.openSegment(speakingSince);
   };
   for await (const chunk of chunks) show(await stream.push(chunk));
   show(await stream.end());

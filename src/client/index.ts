@@ -6,7 +6,7 @@
  *   const { speech, state } = await bastion.fn("vad", { audio: frame });        // typed from the function's schemas
  *   const { outputs } = await bastion.infer("vad", { inputs }, { binary: true }); // OIP; outputs as typed arrays
  *   const vad = bastion.vadStream({ sampleRate: audioContext.sampleRate });
- *   const { frames, segments, speaking } = await vad.push(chunk);               // then: await vad.end()
+ *   const { frames, segments, speakingSince } = await vad.push(chunk);            // then: await vad.end()
  *
  * Options: `token` is a string or a provider (called per request, and with `{ refresh: true }`
  * once after a `401 invalid_token`); `fetch` replaces the global one; `timeoutMs` bounds each

@@ -58,9 +58,9 @@ export class SpeechSegmenter {
     this.minSpeechFrames = Math.floor(this.options.minSpeechMs / frameMs);
   }
 
-  /** Whether a segment is open (speech was heard and has not been closed). */
-  get speaking(): boolean {
-    return this.open;
+  /** Where the open segment started (speech heard and not yet closed), in seconds; else undefined. */
+  get openSince(): number | undefined {
+    return this.open ? this.start : undefined;
   }
 
   /** The next frame's probability; returns the segment it closes, if it closes one. */

@@ -5,6 +5,8 @@
 import type { z } from "zod";
 import type { deployedFunctions } from "../../functions/index";
 import type { InferenceFunction } from "../functions/define";
+import type { functionDescriptionSchema } from "../functions/describe";
+import type { modelMetadataSchema } from "../oip/schemas";
 
 /** For each function name, the JSON it accepts and the JSON it answers with. */
 export type FunctionMap = Record<string, { input: unknown; output: unknown }>;
@@ -17,23 +19,8 @@ export type FunctionTypes<T extends readonly InferenceFunction<unknown, unknown,
 /** The functions this repository deploys (functions/index.ts). */
 export type BastionFunctions = FunctionTypes<typeof deployedFunctions>;
 
-/** One entry of `GET /v1/functions`. */
-export interface FunctionDescription {
-  name: string;
-  description: string;
-  endpoint: string;
-  scope: string;
-  model: { id: string; version: string; sha256: string; license: string; card: Record<string, unknown> };
-  /** JSON Schemas of the request and response bodies. */
-  input: Record<string, unknown>;
-  output: Record<string, unknown>;
-}
+/** One entry of `GET /v1/functions`, as the server declares it (src/functions/describe.ts). */
+export type FunctionDescription = z.infer<typeof functionDescriptionSchema>;
 
-/** `GET /v2/models/{name}`: variable dimensions are -1. */
-export interface ModelMetadata {
-  name: string;
-  versions: string[];
-  platform: string;
-  inputs: { name: string; datatype: string; shape: number[] }[];
-  outputs: { name: string; datatype: string; shape: number[] }[];
-}
+/** `GET /v2/models/{name}` (src/oip/schemas.ts): variable dimensions are -1. */
+export type ModelMetadata = z.infer<typeof modelMetadataSchema>;

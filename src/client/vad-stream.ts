@@ -29,8 +29,11 @@ export interface VadFrame {
 export interface VadUpdate {
   frames: VadFrame[];
   segments: SpeechSegment[];
-  /** Whether a segment is open after these frames. */
-  speaking: boolean;
+  /**
+   * Where the segment open after these frames started (seconds), or undefined when none is: a
+   * page can show speech as it is heard, before its segment closes.
+   */
+  speakingSince: number | undefined;
 }
 
 export interface VadStream {
@@ -62,7 +65,7 @@ export function createVadStream(callVad: VadCall, options: VadStreamOptions): Va
 
   const process = async (samples: Float32Array, last: boolean): Promise<VadUpdate> => {
     pending = concatSamples(pending, samples);
-    const update: VadUpdate = { frames: [], segments: [], speaking: false };
+    const update: VadUpdate = { frames: [], segments: [], speakingSince: undefined };
     while (pending.length >= FRAME_SAMPLES) {
       // The model takes [-1, 1]; resampling can overshoot a full-scale input slightly.
       const audio = Array.from(pending.subarray(0, FRAME_SAMPLES), (x) => Math.max(-1, Math.min(1, x)));
@@ -75,7 +78,7 @@ export function createVadStream(callVad: VadCall, options: VadStreamOptions): Va
     }
     const closed = last ? segmenter.end() : undefined;
     if (closed) update.segments.push(closed);
-    update.speaking = segmenter.speaking;
+    update.speakingSince = segmenter.openSince;
     return update;
   };
   // Chained, so frames go out in order, each with its predecessor's state; a rejected link
