@@ -41,3 +41,8 @@ export function launchChromium(executablePath: string, fakeMicrophoneWav: string
     ],
   });
 }
+
+/** Headless and offline, nothing else: for pages that need no microphone. */
+export function launchHeadless(executablePath: string): Promise<Browser> {
+  return chromium.launch({ executablePath, args: OFFLINE_FLAGS });
+}
