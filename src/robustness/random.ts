@@ -6,7 +6,9 @@
  */
 export class Random {
   private state: number;
-  private spareNormal: number | undefined;
+  /** Box-Muller's second value, kept for the next call (a number field, always: V8 keeps it unboxed). */
+  private spare = 0;
+  private hasSpare = false;
 
   constructor(seed: number) {
     this.state = seed >>> 0;
@@ -35,17 +37,17 @@ export class Random {
     return this.next() < 0.5 ? -1 : 1;
   }
 
-  /** Standard normal (Box-Muller; the second value of each pair is kept for the next call). */
+  /** Standard normal (Box-Muller). */
   normal(): number {
-    if (this.spareNormal !== undefined) {
-      const spare = this.spareNormal;
-      this.spareNormal = undefined;
-      return spare;
+    if (this.hasSpare) {
+      this.hasSpare = false;
+      return this.spare;
     }
     const u = 1 - this.next(); // (0, 1]: log(0) would be -Infinity
     const radius = Math.sqrt(-2 * Math.log(u));
     const angle = 2 * Math.PI * this.next();
-    this.spareNormal = radius * Math.sin(angle);
+    this.spare = radius * Math.sin(angle);
+    this.hasSpare = true;
     return radius * Math.cos(angle);
   }
 

@@ -39,9 +39,9 @@ export function hopSkipJump(params: Partial<HopSkipJumpParams> = {}) {
     const d = original.length;
     const [clipMin, clipMax] = model.clip;
     const theta = norm === "2" ? 0.01 / Math.sqrt(d) : 0.01 / d;
-    /** `_adversarial_satisfactory`: clipped, then labelled, then compared with the original's label. */
-    const adversarial = async (batch: Float32Array[]) =>
-      (await model.labels(batch.map((x) => clipInPlace(x, model.clip)))).map((l) => l !== label);
+    /** `_adversarial_satisfactory`: clipped (unless already), then labelled, then compared with the original's label. */
+    const adversarial = async (batch: Float32Array[], clipped = false) =>
+      (await model.labels(clipped ? batch : batch.map((x) => clipInPlace(x, model.clip)))).map((l) => l !== label);
 
     /** `_interpolate`: towards the original by `alpha` (L2: a blend; L-inf: a box of radius alpha). */
     const interpolate = (current: Float32Array, alpha: number, which: "2" | "inf") => {
@@ -108,28 +108,29 @@ export function hopSkipJump(params: Partial<HopSkipJumpParams> = {}) {
     return current;
 
     async function estimateDirection(at: Float32Array, numEval: number, delta: number): Promise<Float32Array> {
-      // One buffer each for the probes and their directions: numEval x d, row by row.
+      // The probes in one buffer, numEval x d, row by row.
       const probes = new Float32Array(numEval * d);
-      const directions = new Float32Array(numEval * d);
-      const u = new Float32Array(d);
+      const u = new Float64Array(d);
       for (let k = 0; k < numEval; k++) {
-        for (let i = 0; i < d; i++) u[i] = norm === "2" ? random.normal() : random.uniform(-1, 1);
+        if (norm === "2") for (let i = 0; i < d; i++) u[i] = random.normal();
+        else for (let i = 0; i < d; i++) u[i] = random.uniform(-1, 1);
         const scale = delta / l2(u);
         for (let i = 0, j = k * d; i < d; i++, j++) {
-          probes[j] = Math.min(Math.max(at[i] + scale * u[i], clipMin), clipMax);
-          // The direction actually taken once clipped, as ART recomputes it.
-          directions[j] = (probes[j] - at[i]) / delta;
+          const v = at[i] + scale * u[i];
+          probes[j] = v < clipMin ? clipMin : v > clipMax ? clipMax : v;
         }
       }
       const rows = Array.from({ length: numEval }, (_, k) => probes.subarray(k * d, (k + 1) * d));
-      const signs = (await adversarial(rows)).map((s) => (s ? 1 : -1));
+      const signs = (await adversarial(rows, true)).map((s) => (s ? 1 : -1));
       const meanSign = signs.reduce((a, b) => a + b, 0) / numEval;
       // All on one side: the mean direction (negated if none crossed); else baseline-corrected.
       const weights = Math.abs(meanSign) === 1 ? signs.map(() => meanSign) : signs.map((s) => s - meanSign);
+      // Each probe's direction as actually taken once clipped, (probe - at) / delta, as ART recomputes it.
       const gradient = new Float64Array(d);
       for (let k = 0; k < numEval; k++) {
-        const w = weights[k] / numEval;
-        for (let i = 0, j = k * d; i < d; i++, j++) gradient[i] += w * directions[j];
+        const w = weights[k] / (numEval * delta);
+        if (w === 0) continue;
+        for (let i = 0, j = k * d; i < d; i++, j++) gradient[i] += w * (probes[j] - at[i]);
       }
       const length = norm === "2" ? l2(gradient) || 1 : 1;
       const update = new Float32Array(d);
