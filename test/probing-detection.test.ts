@@ -8,8 +8,9 @@ import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
 import { loadDigits, PIXELS } from "../models/digits/dataset";
 import { trainedModel } from "../models/trained";
+import { Resampler } from "../src/client/resample";
 import { parseManifest } from "../src/models/manifest";
-import { DEFAULT_PROBING_POLICY } from "../src/probing/policy";
+import { DEFAULT_PROBING_POLICY, probingPolicy } from "../src/probing/policy";
 import { createProjector } from "../src/probing/projection";
 import { type RecordedQuery, replay } from "../src/probing/replay";
 import type { AttackName } from "../src/robustness/attacks";
@@ -17,6 +18,8 @@ import { Random } from "../src/robustness/random";
 import { runAttack } from "../src/robustness/run";
 import { type OnnxTarget, onnxTarget } from "../src/robustness/targets/onnx";
 import { recordingClassifier } from "../src/robustness/targets/recording";
+import { manifestOf, ortNode, referenceRun } from "./reference";
+import { padWithSilence, speak } from "./wav";
 
 const manifest = parseManifest(JSON.parse(readFileSync("models/digits.json", "utf8")));
 const project = createProjector(crypto.getRandomValues(new Uint8Array(32)));
@@ -80,5 +83,55 @@ describe("the probing detector on digits", () => {
     expect(flagged / queries).toBeLessThan(BENIGN_FLAGGED_AT_MOST);
     // A flag alone only marks the audit log; no honest caller may lose scores to it.
     expect(principalsHindered).toBe(0);
+  });
+});
+
+const SENTENCES = [
+  "hold the paper by the edge",
+  "the quick brown fox jumps over the lazy dog",
+  "please call me back when you get this message",
+  "turn left at the second traffic light",
+  "we will meet at noon on the north side of the station",
+  "how much does a ticket to the coast cost",
+];
+
+/** As functions/vad.ts declares it: the boundary alone (TODO: import once the function declares it). */
+const VAD_PROBING = probingPolicy({ signals: { duplicates: false, prada: false } });
+
+describe("the probing detector on vad", () => {
+  it("barely flags real speech streamed frame by frame, from many principals", async () => {
+    const silero = await manifestOf("silero-vad");
+    const random = new Random(5);
+    const policy = VAD_PROBING;
+    let flagged = 0;
+    let queries = 0;
+    let hindered = 0;
+    for (let principal = 0; principal < 12; principal++) {
+      // Two sentences with pauses between them, and a microphone's noise floor.
+      const first = padWithSilence(speak(SENTENCES[principal % SENTENCES.length]), 0.5, 0.8);
+      const second = padWithSilence(speak(SENTENCES[(principal + 1) % SENTENCES.length]), 0, 1);
+      const samples = new Resampler(first.sampleRate, 16_000).push(
+        Float32Array.from([...first.samples, ...second.samples], (x) => x + 0.002 * random.normal()),
+      );
+      const trace: RecordedQuery[] = [];
+      let state: Float32Array = new Float32Array(256);
+      for (let offset = 0; offset + 512 <= samples.length; offset += 512) {
+        const frame = samples.slice(offset, offset + 512);
+        const out = await referenceRun(silero, {
+          input: new ortNode.Tensor("float32", frame, [1, 512]),
+          state: new ortNode.Tensor("float32", state, [2, 1, 128]),
+          sr: new ortNode.Tensor("int64", BigInt64Array.from([16000n]), []),
+        });
+        state = out.stateN.data as Float32Array;
+        trace.push({ input: frame, scores: out.output.data as Float32Array });
+      }
+      const result = replay(trace, project, policy);
+      flagged += result.flagged;
+      queries += result.queries;
+      if (result.firstReached["label-only"] !== undefined) hindered++;
+    }
+    console.log(`probing detection: benign speech flagged ${flagged} of ${queries} frames`);
+    expect(flagged / queries).toBeLessThan(BENIGN_FLAGGED_AT_MOST);
+    expect(hindered).toBe(0);
   });
 });

@@ -44,10 +44,11 @@ export function observe(state: MonitorState, observation: Observation, policy: P
   if (state.recent.length > policy.window) state.recent.splice(0, state.recent.length - policy.window);
 
   const enough = state.recent.length >= policy.minObservations;
+  const enabled = policy.signals;
   const signals = {
-    boundary: enough && boundaryShareIsHigh(state, policy),
-    duplicates: enough && share(state, (o) => o.duplicate) > policy.duplicateShare,
-    prada: prada.flagged,
+    boundary: enabled.boundary && enough && boundaryShareIsHigh(state, policy),
+    duplicates: enabled.duplicates && enough && share(state, (o) => o.duplicate) > policy.duplicateShare,
+    prada: enabled.prada && prada.flagged,
   };
   entry.flagged = signals.boundary || signals.duplicates || signals.prada;
   if (entry.flagged) state.strikes++;

@@ -6,6 +6,7 @@
 import type { ProbingPolicy } from "./types";
 
 export const DEFAULT_PROBING_POLICY: ProbingPolicy = {
+  signals: { boundary: true, duplicates: true, prada: true },
   window: 200,
   minObservations: 50,
   boundaryMargin: 0.1,
@@ -17,6 +18,17 @@ export const DEFAULT_PROBING_POLICY: ProbingPolicy = {
   ladder: { labelOnly: 20, refuse: 50, stop: 200 },
 };
 
-export function probingPolicy(overrides: Partial<ProbingPolicy> = {}): ProbingPolicy {
-  return { ...DEFAULT_PROBING_POLICY, ...overrides, ladder: { ...DEFAULT_PROBING_POLICY.ladder, ...overrides.ladder } };
+/** Settings a function's file may give: any field, and any part of `signals` and `ladder`. */
+export type ProbingSettings = Partial<Omit<ProbingPolicy, "signals" | "ladder">> & {
+  signals?: Partial<ProbingPolicy["signals"]>;
+  ladder?: Partial<ProbingPolicy["ladder"]>;
+};
+
+export function probingPolicy(overrides: ProbingSettings = {}): ProbingPolicy {
+  return {
+    ...DEFAULT_PROBING_POLICY,
+    ...overrides,
+    signals: { ...DEFAULT_PROBING_POLICY.signals, ...overrides.signals },
+    ladder: { ...DEFAULT_PROBING_POLICY.ladder, ...overrides.ladder },
+  };
 }

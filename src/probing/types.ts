@@ -21,6 +21,8 @@
  */
 
 export interface ProbingPolicy {
+  /** Which signals may flag: distances mean little for some inputs (audio frames of one stream). */
+  signals: { boundary: boolean; duplicates: boolean; prada: boolean };
   /** Observations kept per principal and function (the window the shares are measured over). */
   window: number;
   /** Fewest observations before any signal may flag. */
