@@ -1,8 +1,9 @@
 /**
  * The recipe for encrypted model artifacts (run in Node by `npm run models`, and by `npm start`
- * and the tests): read the plaintext from its npm package, check it against the manifest, encrypt
+ * and the tests): read the plaintext from its npm package, or train it with the model's own recipe
+ * (cached on this machine, see trained.ts), check it against the manifest, encrypt
  * it under the keyring's current key, and store the ciphertext and its envelope in the bucket.
- * Plaintext is never written anywhere.
+ * Plaintext is never written anywhere but that cache, which git ignores.
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -12,7 +13,15 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { type Envelope, encryptModel, parseEnvelope, rewrapDataKey } from "../src/models/envelope";
 import type { Keyring } from "../src/models/keyring";
-import { artifactKeys, type ModelManifest, parseManifest } from "../src/models/manifest";
+import {
+  artifactKeys,
+  type ModelManifest,
+  type ModelMetrics,
+  type PackageSource,
+  parseManifest,
+  type RecipeSource,
+} from "../src/models/manifest";
+import { trainedModel } from "./trained";
 
 const MODELS_DIR = path.dirname(fileURLToPath(import.meta.url));
 
@@ -29,21 +38,47 @@ export async function readManifests(): Promise<ModelManifest[]> {
   );
 }
 
-/** The plaintext from the manifest's npm package, refused unless its size and SHA-256 match. */
+/**
+ * The plaintext, from its npm package or from the recipe that trains it (trained first if this
+ * machine has not yet), refused unless its size and SHA-256 match the manifest.
+ */
 export async function readPlaintext(manifest: ModelManifest): Promise<Uint8Array> {
-  const packageDir = (createRequire(import.meta.url).resolve.paths(manifest.source.package) ?? [])
-    .map((dir) => path.join(dir, manifest.source.package))
-    .find((dir) => existsSync(dir));
-  if (!packageDir) throw new Error(`package ${manifest.source.package} is not installed (npm ci)`);
-  const bytes = new Uint8Array(await readFile(path.join(packageDir, manifest.source.path)));
-  const digest = createHash("sha256").update(bytes).digest("hex");
-  if (digest !== manifest.sha256 || bytes.byteLength !== manifest.bytes) {
+  const { source } = manifest;
+  const read = "recipe" in source ? await readTrained(manifest.id, source) : await readPackaged(source);
+  const digest = createHash("sha256").update(read.bytes).digest("hex");
+  if (digest !== manifest.sha256 || read.bytes.byteLength !== manifest.bytes) {
     throw new Error(
-      `${manifest.source.package}/${manifest.source.path} has SHA-256 ${digest} (${bytes.byteLength} bytes); ` +
+      `${read.origin} has SHA-256 ${digest} (${read.bytes.byteLength} bytes); ` +
         `the manifest for ${manifest.id}@${manifest.version} pins ${manifest.sha256} (${manifest.bytes} bytes)`,
     );
   }
-  return bytes;
+  // A trained model also answers for its card: the metrics it states must be the ones measured.
+  const stated = manifest.card.metrics;
+  if ("metrics" in read && !sameMetrics(stated, read.metrics)) {
+    throw new Error(
+      `the model card of ${manifest.id}@${manifest.version} states ${JSON.stringify(stated)}; ${read.origin} measured ${JSON.stringify(read.metrics)}`,
+    );
+  }
+  return read.bytes;
+}
+
+async function readPackaged(source: PackageSource) {
+  const packageDir = (createRequire(import.meta.url).resolve.paths(source.package) ?? [])
+    .map((dir) => path.join(dir, source.package))
+    .find((dir) => existsSync(dir));
+  if (!packageDir) throw new Error(`package ${source.package} is not installed (npm ci)`);
+  const bytes = new Uint8Array(await readFile(path.join(packageDir, source.path)));
+  return { bytes, origin: `${source.package}/${source.path}` };
+}
+
+async function readTrained(id: string, source: RecipeSource) {
+  const { bytes, metrics } = await trainedModel(id, source);
+  const origin = `the model ${source.recipe} trained (seed ${source.seed}; test accuracy ${metrics.testAccuracy} on ${metrics.testSamples} samples)`;
+  return { bytes, metrics, origin };
+}
+
+function sameMetrics(a: ModelMetrics | undefined, b: ModelMetrics): boolean {
+  return a?.testAccuracy === b.testAccuracy && a.testSamples === b.testSamples;
 }
 
 export async function readEnvelope(bucket: ArtifactBucket, manifest: ModelManifest): Promise<Envelope | undefined> {

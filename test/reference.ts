@@ -3,6 +3,7 @@
  * onnxruntime-node (native CPU, single thread), and deterministic test inputs.
  */
 import * as ortNode from "onnxruntime-node";
+import { mulberry32 } from "../models/digits/random";
 import { readManifests, readPlaintext } from "../models/recipe";
 import type { ModelManifest } from "../src/models/manifest";
 
@@ -34,17 +35,8 @@ export async function referenceRun(
 
 export { ortNode };
 
-/** Deterministic pseudo-random numbers in [0, 1) (mulberry32). */
-export function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+/** Deterministic pseudo-random numbers in [0, 1): the digits recipe's mulberry32. */
+export const random = mulberry32;
 
 export function uniform(length: number, seed: number, low = -1, high = 1): Float32Array {
   const next = random(seed);

@@ -5,7 +5,10 @@
  *   rotate [--to KID]      re-wrap every data key under KID (default: the keyring's first key)
  *   status                 which key wraps each model
  *   keygen [--kid KID]     print a new key-encryption key (a JWK) to add to MODEL_KEYS
+ *   train                  train the models this project trains (once per machine: models/trained.ts)
+ *                          and check them against their manifests (a refusal says what was trained)
  *
+ * `build` trains too, when a model it must encrypt has not been trained on this machine yet.
  * The keyring comes from the MODEL_KEYS environment variable, else from .dev.vars. The bucket is
  * wrangler dev's local one (`--persist-to DIR` as for wrangler dev), or with --remote the production
  * bucket through `wrangler r2 object`.
@@ -15,7 +18,14 @@ import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs, promisify } from "node:util";
-import { type ArtifactBucket, buildArtifact, readEnvelope, readManifests, rotateArtifact } from "../models/recipe";
+import {
+  type ArtifactBucket,
+  buildArtifact,
+  readEnvelope,
+  readManifests,
+  readPlaintext,
+  rotateArtifact,
+} from "../models/recipe";
 import { generateKeyJwk, importKeyring } from "../src/models/keyring";
 import { ensureDevVars, MODELS_BUCKET, openLocalBuckets, ROOT, withLock } from "./local-state";
 
@@ -33,11 +43,24 @@ const command = positionals[0];
 
 if (command === "keygen") {
   console.log(JSON.stringify(generateKeyJwk(values.kid ?? `kek-${new Date().toISOString().slice(0, 10)}`)));
+} else if (command === "train") {
+  for (const manifest of await readManifests()) {
+    if (!("recipe" in manifest.source)) continue;
+    // readPlaintext trains if needed, and its refusal names the digest, size and metrics trained.
+    const outcome = await readPlaintext(manifest).then(
+      () => "trained as the manifest pins",
+      (e: Error) => {
+        process.exitCode = 1;
+        return e.message;
+      },
+    );
+    console.log(`${manifest.id}@${manifest.version}: ${outcome}`);
+  }
 } else if (command === "build" || command === "rotate" || command === "status") {
   await withLock("models", () => run(command));
 } else {
   console.error(
-    "usage: npm run models -- build [--force] | rotate [--to KID] | status | keygen [--kid KID]  [--remote]",
+    "usage: npm run models -- build [--force] | rotate [--to KID] | status | keygen [--kid KID] | train  [--remote]",
   );
   process.exit(2);
 }

