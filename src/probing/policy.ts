@@ -13,9 +13,10 @@ export const DEFAULT_PROBING_POLICY: ProbingPolicy = {
   boundaryBaseline: 0.05,
   duplicateRadius: 0.1,
   duplicateShare: 0.3,
-  pradaDelta: 0.85,
+  pradaDelta: 0.8,
   ttlSeconds: 3600,
   ladder: { labelOnly: 20, refuse: 50, stop: 200 },
+  onMonitorFailure: "closed",
 };
 
 /** Settings a function's file may give: any field, and any part of `signals` and `ladder`. */

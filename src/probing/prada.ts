@@ -29,7 +29,8 @@ export interface PradaSettings {
 /** Adds a query; returns W when there are enough distances to test, else undefined. */
 export function observePrada(state: PradaState, projection: Float32Array, label: number, settings: PradaSettings) {
   const point = Array.from(projection);
-  const entry = (state.classes[label] ??= { members: [], admitted: [], threshold: 0 });
+  state.classes[label] ??= { members: [], admitted: [], threshold: 0 };
+  const entry = state.classes[label];
   if (entry.members.length === 0) {
     entry.members.push(point);
     return { w: undefined, flagged: false };

@@ -40,6 +40,8 @@ export interface ProbingPolicy {
   /** Observations forgotten after this many seconds (stops are not). */
   ttlSeconds: number;
   ladder: ProbingLadder;
+  /** When the monitor cannot be reached: refuse (closed, the default) or answer unwatched (open). */
+  onMonitorFailure: "closed" | "open";
 }
 
 /** Strikes at which each rung starts. */

@@ -19,7 +19,7 @@ export function recordingClassifier(target: Classifier): RecordingClassifier {
     trace,
     async predict(batch) {
       const scores = await target.predict(batch);
-      batch.forEach((input, i) => trace.push({ input: Float32Array.from(input), scores: scores[i] }));
+      for (const [i, input] of batch.entries()) trace.push({ input: Float32Array.from(input), scores: scores[i] });
       return scores;
     },
   };
