@@ -14,4 +14,5 @@ export default {
 } satisfies ExportedHandler<Bindings, AuditEvent>;
 
 export { AuditLog } from "./audit/log";
+export { ProbingMonitor } from "./probing/durable-object";
 export { RateLimiter } from "./ratelimit/durable-object";

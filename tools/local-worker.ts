@@ -94,6 +94,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
     durableObjects: {
       RATE_LIMITER: { className: "RateLimiter", useSQLite: true },
       AUDIT_LOG: { className: "AuditLog", useSQLite: true },
+      PROBING_MONITOR: { className: "ProbingMonitor", useSQLite: true },
     },
     queueProducers: { AUDIT_QUEUE: { queueName: AUDIT_QUEUE_NAME } },
     queueConsumers: {
