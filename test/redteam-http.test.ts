@@ -35,12 +35,12 @@ describe("attacks on served functions, over OIP with a redteam token", () => {
     const vad = await target("vad");
     expect(vad.tier).toBe("redteam");
     expect(vad.inputShape).toEqual([512]);
-    const examples = [0, 1, 2, 3].map((frame) => ({ data: Float32Array.from(toneFrame(frame)) }));
-    const run = await runAttack(vad, examples, { attack: "simba", norm: "2", seed: 1, queries: 200, concurrency: 4 });
+    const examples = [0, 1, 2].map((frame) => ({ data: Float32Array.from(toneFrame(frame)) }));
+    const run = await runAttack(vad, examples, { attack: "simba", norm: "2", seed: 1, queries: 200, concurrency: 3 });
     const summary = summarize(run.results);
     console.log(`vad SimBA: ${JSON.stringify(summary)}; ${vad.requests} requests`);
     for (const r of run.results) expect(r.queries).toBeLessThanOrEqual(200);
-    // Four examples in flight: their queries share requests.
+    // Three examples in flight: their queries share requests.
     expect(vad.requests).toBeLessThan(summary.queries.total / 2);
   });
 

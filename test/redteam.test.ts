@@ -286,15 +286,17 @@ describe("npm run redteam, end to end on a local ONNX file", () => {
 
   it("refuses what it cannot do, with the usage", async () => {
     const base = ["--onnx", path.join(dir, "linear.onnx"), "--inputs", path.join(dir, "inputs.json"), "--out", dir];
-    for (const [args, message] of [
+    const cases = [
       [[...base, "--attack", "square", "--norm", "2"], "Square Attack supports --norm inf"],
       [[...base, "--attack", "fgsm", "--norm", "2"], "--attack must be one of hsj, square, simba"],
       [[...base, "--attack", "hsj", "--norm", "2", "--params", '{"maxIter": 3}'], "hsj has no parameter maxIter"],
       [[...base, "--attack", "hsj", "--norm", "2", "--clip", "1,0"], "--clip takes MIN,MAX"],
-    ] as const) {
-      const failure = await redteam([...args]).catch((error) => error);
-      expect(failure.code, message).not.toBe(0);
-      expect(failure.stderr).toContain(message);
+    ] as const;
+    const failures = await Promise.all(cases.map(([args]) => redteam([...args]).catch((error) => error)));
+    for (const [i, [, message]] of cases.entries()) {
+      expect(failures[i].code, message).toBe(2);
+      expect(failures[i].stderr).toContain(message);
+      expect(failures[i].stderr).toContain("usage: npm run redteam");
     }
   });
 });

@@ -16,22 +16,29 @@ import { ATTACK_NAMES, type AttackName, configureAttack } from "../src/robustnes
 import type { Classifier } from "../src/robustness/attacks/types";
 import { parseExamples } from "../src/robustness/examples";
 import { runGate } from "../src/robustness/gate";
+import { heldOutExamples } from "../src/robustness/held-out";
 import { buildReport, type Report, writeReport } from "../src/robustness/report";
 import { type Progress, runAttack } from "../src/robustness/run";
 import { httpTarget } from "../src/robustness/targets/http";
 import { onnxTarget } from "../src/robustness/targets/onnx";
 
-const USAGE = `usage: npm run redteam -- (--onnx FILE | --base URL --token T --function NAME) --inputs FILE
+const USAGE = `usage: npm run redteam -- (--onnx FILE | --base URL --token T --function NAME) (--inputs FILE | --heldout MODEL)
          --attack hsj|square|simba --norm 2|inf [--eps E] [--queries N] [--samples N] [--seed S]
          [--clip MIN,MAX] [--shape C,H,W] [--params JSON] [--batch N] [--concurrency N] --out DIR
        npm run redteam -- --gate [--out DIR]
   --params takes ART's parameter names, e.g. '{"max_iter": 20}' (hsj), '{"p_init": 0.3}' (square),
-  '{"attack": "px", "epsilon": 0.2}' (simba). The token may also come from BASTION_TOKEN.`;
+  '{"attack": "px", "epsilon": 0.2}' (simba). --heldout digits attacks the first --samples (default 20) of the
+  digits recipe's test split. The token may also come from BASTION_TOKEN.`;
+
+const DEFAULT_HELD_OUT_SAMPLES = 20;
+/** Seconds between progress lines while an example is still running (HopSkipJump's take a while). */
+const HEARTBEAT_S = 10;
 
 const { values } = parseCommandLine({
   options: {
     onnx: { type: "string" },
     inputs: { type: "string" },
+    heldout: { type: "string" },
     base: { type: "string" },
     token: { type: "string" },
     function: { type: "string" },
@@ -88,7 +95,7 @@ const attack = values.attack as AttackName;
 if (!ATTACK_NAMES.includes(attack)) fail(`--attack must be one of ${ATTACK_NAMES.join(", ")}`);
 if (values.norm !== "2" && values.norm !== "inf") fail("--norm must be 2 or inf");
 if (!values.out) fail("--out DIR is required");
-if (!values.inputs) fail("--inputs FILE is required");
+if (!values.inputs === !values.heldout) fail("give either --inputs FILE or --heldout MODEL");
 if (!values.onnx === !values.base) fail("give either --onnx FILE or --base URL");
 const clip = numbers(values.clip, "clip") as [number, number] | undefined;
 if (clip && (clip.length !== 2 || !(clip[0] < clip[1]))) fail("--clip takes MIN,MAX with MIN < MAX");
@@ -142,17 +149,31 @@ if (values.onnx) {
 }
 
 const size = target.inputShape.reduce((a, b) => a * b, 1);
-const examples = parseExamples(
-  JSON.parse(readFileSync(values.inputs, "utf8")),
-  size,
-  number(values.samples, "samples"),
-);
+const samples = number(values.samples, "samples");
+const examples = values.inputs
+  ? parseExamples(JSON.parse(readFileSync(values.inputs, "utf8")), size, samples)
+  : await heldOutExamples(values.heldout as string, samples ?? DEFAULT_HELD_OUT_SAMPLES);
 console.error(
   `redteam: ${attack} L${norm} on ${examples.length} examples of ${target.inputShape.join("x")}, ${target.nbClasses} classes`,
 );
 
+// Every query counted as it goes, for the progress lines.
+let queriesSent = 0;
+let examplesDone = 0;
+const counted: Classifier = {
+  ...target,
+  labelOf: target.labelOf?.bind(target),
+  predict: (batch) => {
+    queriesSent += batch.length;
+    return target.predict(batch);
+  },
+};
 const started = Date.now();
-const run = await runAttack(target, examples, {
+const heartbeat = setInterval(() => {
+  const seconds = ((Date.now() - started) / 1000).toFixed(0);
+  console.error(`... ${examplesDone}/${examples.length} examples done, ${queriesSent} queries so far (${seconds} s)`);
+}, HEARTBEAT_S * 1000);
+const run = await runAttack(counted, examples, {
   attack,
   norm,
   eps,
@@ -161,6 +182,7 @@ const run = await runAttack(target, examples, {
   params,
   concurrency: number(values.concurrency, "concurrency"),
   onProgress: ({ done, total, result: r }: Progress) => {
+    examplesDone = done;
     const outcome = !r.attacked ? "misclassified, not attacked" : r.success ? "success" : "failed";
     console.error(
       `[${String(done).padStart(String(total).length)}/${total}] #${r.index} ${r.prediction} -> ${r.adversarialLabel} ` +
@@ -169,6 +191,7 @@ const run = await runAttack(target, examples, {
     );
   },
 });
+clearInterval(heartbeat);
 if (described.kind === "http" && "requests" in target) described.requests = target.requests as number;
 
 const report = buildReport(run, described, queries);

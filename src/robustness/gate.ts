@@ -11,13 +11,13 @@
  */
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { z } from "zod";
 import { readPlaintext } from "../../models/recipe";
 import { parseManifest } from "../models/manifest";
 import { ATTACK_NAMES } from "./attacks";
+import { type ExampleSource, HELD_OUT, MODELS_DIR } from "./held-out";
 import { buildReport, type RenderedRun, type Report, writeReport } from "./report";
-import { type Example, runAttack } from "./run";
+import { runAttack } from "./run";
 import { onnxTarget } from "./targets/onnx";
 
 export const robustnessCheckSchema = z
@@ -40,9 +40,6 @@ export type RobustnessCheck = z.infer<typeof robustnessCheckSchema>;
 
 const declaration = z.union([robustnessCheckSchema, z.array(robustnessCheckSchema).min(1)]);
 
-/** Where a model's held-out examples come from, by model id. */
-export type ExampleSource = (count: number) => Promise<Example[]>;
-
 export interface GateOptions {
   /** Directory of the manifests; models/ by default. */
   manifests?: string;
@@ -60,8 +57,6 @@ export interface CheckResult {
   passed: boolean;
 }
 
-const MODELS_DIR = path.join(path.dirname(fileURLToPath(import.meta.url)), "..", "..", "models");
-
 /** The manifests that declare checks, with their checks. */
 export async function declaredChecks(dir = MODELS_DIR) {
   const files = (await readdir(dir)).filter((f) => f.endsWith(".json")).sort();
@@ -78,7 +73,7 @@ export async function declaredChecks(dir = MODELS_DIR) {
 
 export async function runGate(options: GateOptions = {}): Promise<boolean> {
   const log = options.log ?? (() => {});
-  const sources = { ...(await defaultSources()), ...options.sources };
+  const sources = { ...HELD_OUT, ...options.sources };
   const results: CheckResult[] = [];
   const reports: Report[] = [];
   const rendered: RenderedRun[] = [];
@@ -91,7 +86,7 @@ export async function runGate(options: GateOptions = {}): Promise<boolean> {
     for (const check of checks) {
       const target = await onnxTarget(bytes, { clip: check.clip });
       try {
-        const examples = await source(check.samples);
+        const examples = await source(manifest, check.samples);
         const run = await runAttack(target, examples, { ...check, queries: check.queries });
         const report = buildReport(
           run,
@@ -121,9 +116,4 @@ export async function runGate(options: GateOptions = {}): Promise<boolean> {
   if (options.out)
     await writeReport(options.out, { gate: results, runs: reports }, rendered, "Bastion robustness gate");
   return results.every((r) => r.passed);
-}
-
-/** The held-out sets of this repository's models. */
-async function defaultSources(): Promise<Record<string, ExampleSource>> {
-  return {};
 }

@@ -115,10 +115,8 @@ export function hopSkipJump(params: Partial<HopSkipJumpParams> = {}) {
         if (norm === "2") for (let i = 0; i < d; i++) u[i] = random.normal();
         else for (let i = 0; i < d; i++) u[i] = random.uniform(-1, 1);
         const scale = delta / l2(u);
-        for (let i = 0, j = k * d; i < d; i++, j++) {
-          const v = at[i] + scale * u[i];
-          probes[j] = v < clipMin ? clipMin : v > clipMax ? clipMax : v;
-        }
+        for (let i = 0, j = k * d; i < d; i++, j++)
+          probes[j] = Math.min(Math.max(at[i] + scale * u[i], clipMin), clipMax);
       }
       const rows = Array.from({ length: numEval }, (_, k) => probes.subarray(k * d, (k + 1) * d));
       const signs = (await adversarial(rows, true)).map((s) => (s ? 1 : -1));

@@ -20,6 +20,7 @@ export interface ServedModel {
 
 /** What the deployed functions need beyond their metadata (their manifests' batch bounds and input ranges). */
 const KNOWN: Record<string, Partial<ServedModel> & { build?: (batch: Float32Array[]) => InferRequest }> = {
+  digits: { clip: [0, 1], maxBatch: 64 },
   "text-orientation": { clip: [-1, 1], maxBatch: 32 },
   vad: {
     clip: [-1, 1],
