@@ -52,7 +52,11 @@ const output = z.object({
         y: pixels,
         width: pixels,
         height: pixels,
-        score: z.number().min(0).max(1).describe("the mean text probability inside the box"),
+        score: z
+          .number()
+          .min(0)
+          .max(1)
+          .describe("the mean text probability inside the box, as the release policy gives it (default: 2 decimals)"),
       }),
     )
     .describe("axis-aligned boxes around text, in the image's pixel coordinates"),
@@ -67,11 +71,14 @@ export default defineFunction({
   // The heavy model: bursts of 10, then one page every 6 s.
   rateLimit: { algorithm: "token-bucket", limit: 10, refillRate: 1, window: "6 s" },
   maxBodyBytes: 16 * 1024 * 1024,
+  // The boxes are the purpose; their scores serve a threshold (PaddleOCR's box_thresh is 0.6),
+  // which two decimals do. The probability map is raw: OIP sends it only to infer:raw.
+  release: { default: { name: "rounded", decimals: 2 }, scores: [] },
   preprocess: (request) => {
     const { tensor, height, width } = "png" in request ? pageTensor(request.png) : request;
     return [{ name: "x", datatype: "FP32", shape: [1, 3, height, width], data: tensor }];
   },
-  postprocess: (outputs, request) => {
+  postprocess: (outputs, request, context) => {
     const map = outputs["sigmoid_0.tmp_0"];
     const [, , height, width] = map.dims;
     const original = "png" in request ? request.png : { width, height };
@@ -80,7 +87,7 @@ export default defineFunction({
       y: Math.round((box.y * original.height) / height),
       width: Math.round((box.width * original.width) / width),
       height: Math.round((box.height * original.height) / height),
-      score: box.score,
+      score: context.release([box.score])[0],
     }));
     return { width: original.width, height: original.height, boxes };
   },

@@ -1,7 +1,9 @@
 /**
  * Voice activity detection with Silero VAD v5: one 32 ms frame (512 samples of 16 kHz mono audio in
  * [-1, 1]) and the recurrent state from the previous frame in; the speech probability and the next
- * state out. Callers carry `state` from one response to the next request of the same stream.
+ * state out. Callers carry `state` from one response to the next request of the same stream: a
+ * sealed token (src/release/sealed-state.ts), not the model's 256 floats, which only OIP callers
+ * holding `infer:raw` receive.
  */
 import { z } from "zod";
 import manifest from "../models/silero-vad.json";
@@ -14,17 +16,24 @@ const STATE = 2 * 1 * 128;
 
 const input = z.object({
   audio: numbers({ length: FRAME, min: -1, max: 1, description: "512 samples of 16 kHz mono audio in [-1, 1]" }),
-  state: numbers({
-    length: STATE,
-    description: "the state returned for the previous frame (256 numbers); omit for a stream's first frame",
-  }).optional(),
+  state: z
+    .string()
+    .max(4096)
+    .describe("the `state` returned for the stream's previous frame, as it was; omit for a stream's first frame")
+    .optional(),
   threshold: z.number().min(0).max(1).default(0.5).describe("probability at or above which `speech` is true"),
 });
 
 const output = z.object({
-  speechProbability: z.number().min(0).max(1).describe("probability that the frame holds speech"),
+  speechProbability: z
+    .number()
+    .min(0)
+    .max(1)
+    .describe("probability that the frame holds speech, as the release policy gives it (default: 3 decimals)"),
   speech: z.boolean().describe("whether `speechProbability` reached `threshold`"),
-  state: z.array(z.number()).length(STATE).describe("the recurrent state to send with the stream's next frame"),
+  state: z
+    .string()
+    .describe("the recurrent state, sealed: send it with the stream's next frame, within 60 s, as it is"),
 });
 
 export default defineFunction({
@@ -37,17 +46,26 @@ export default defineFunction({
   // keeps flowing if the limiter cannot be reached (it fails open).
   rateLimit: { limit: 2400, window: "1 m", onBackendFailure: "open" },
   maxBodyBytes: 64 * 1024,
-  preprocess: ({ audio, state }) => [
+  // A stream's segments come from hysteresis around 0.5 (vad-web's defaults: 0.5 and 0.35), which
+  // three decimals serve, as does a drawn probability; ART's Rounded defaults to three as well.
+  release: { default: { name: "rounded", decimals: 3 }, scores: ["output"] },
+  preprocess: async ({ audio, state }, context) => [
     { name: "input", datatype: "FP32", shape: [1, FRAME], data: audio },
-    { name: "state", datatype: "FP32", shape: [2, 1, 128], data: state ?? new Float32Array(STATE) },
+    {
+      name: "state",
+      datatype: "FP32",
+      shape: [2, 1, 128],
+      data: state ? await context.state.open(state, STATE) : new Float32Array(STATE),
+    },
     { name: "sr", datatype: "INT64", shape: [], data: [16000] },
   ],
-  postprocess: (outputs, { threshold }) => {
-    const speechProbability = (outputs.output.data as Float32Array)[0];
+  postprocess: async (outputs, { threshold }, context) => {
+    // Released: `speech` is decided on what the caller sees, so no threshold reveals more of it.
+    const speechProbability = (outputs.output.data as ArrayLike<number>)[0];
     return {
       speechProbability,
       speech: speechProbability >= threshold,
-      state: Array.from(outputs.stateN.data as Float32Array),
+      state: await context.state.seal(outputs.stateN.data as Float32Array),
     };
   },
   auditSummary: ({ speechProbability, speech }) => ({ speech, speechProbability: coarse(speechProbability) }),

@@ -2,10 +2,12 @@
  * The Bastion worker: every route, and the path a request takes through it, top to bottom.
  *
  *   request id -> security headers -> audit -> CORS headers -> limit by IP -> answer preflights
- *     -> authenticate -> resolve function -> authorize -> limit by principal (reads: limit reads)
- *     -> read and validate input -> charge the batch -> inference -> response
+ *     -> authenticate -> resolve function -> authorize -> choose the release policy
+ *     -> limit by principal (reads: limit reads) -> read and validate input -> charge the batch
+ *     -> inference -> release -> response
  *
  * A function the caller may not read does not exist for them: the same 404 as an unknown name.
+ * What of the model's answer leaves is the function's release policy's to say (src/release).
  * The audit step wraps the rest: whatever the outcome, one event goes to the audit queue after
  * the response.
  */
@@ -22,6 +24,7 @@ import { crossOrigin } from "./cors/middleware";
 import { parseCorsOrigins } from "./cors/origins";
 import type { AppEnv } from "./env";
 import { BastionError, type ErrorBody, NotFound } from "./errors";
+import { functionContext } from "./functions/context";
 import type { InferenceFunction } from "./functions/define";
 import { describeFunction } from "./functions/describe";
 import { acquireModel, type InferenceContext, runModel } from "./inference/infer";
@@ -34,6 +37,11 @@ import { SERVER_METADATA } from "./oip/schemas";
 import { openApiDocuments } from "./openapi/serve";
 import { rateLimiting } from "./ratelimit/middleware";
 import { parseRateLimitSettings } from "./ratelimit/policy";
+import { chooseReleasePolicy } from "./release/middleware";
+import { releasableOutputs } from "./release/raw-outputs";
+import { releaseScoreOutputs } from "./release/score-outputs";
+import { parseReleaseSettings } from "./release/settings";
+import { stateSettingsProblem } from "./release/state-key";
 import { discardUnreadBody, limitBodyToFunction, parseWith, readJson, requireJson } from "./request/body";
 
 export interface AppOptions {
@@ -61,8 +69,8 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   app.onError(errorResponse);
   app.notFound((c) => errorResponse(new NotFound("not_found", `no route ${c.req.method} ${c.req.path}`), c));
 
-  // Public: liveness, and readiness (model keyring, token verification, rate limits, CORS and audit
-  // configured).
+  // Public: liveness, and readiness (model keyring, token verification, rate limits, release
+  // policies, the state key, CORS and audit configured).
   app.get("/v2/health/live", (c) => c.json({ live: true }));
   app.get("/v2/health/ready", async (c) => {
     const ready = await models.keyring(c.env.MODEL_KEYS).then(
@@ -70,6 +78,8 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
         c.env.MODELS !== undefined &&
         configured(() => verifier(c.env)) &&
         configured(() => parseRateLimitSettings(c.env.RATE_LIMITS)) &&
+        configured(() => parseReleaseSettings(c.env.RELEASE_POLICIES)) &&
+        !stateSettingsProblem(c.env) &&
         configured(() => parseCorsOrigins(c.env.CORS_ORIGINS)) &&
         !missingAuditSetting(c.env),
       () => false,
@@ -102,6 +112,8 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     await next();
   });
   const mayInvoke = requireScope((c) => invokeScopes(c.var.fn));
+  /** What an inference request passes before its handler, on both routes. */
+  const invocation = [resolveFunction, mayInvoke, chooseReleasePolicy, limitByPrincipal, limitBodyToFunction] as const;
 
   const readable = (c: Context<AppEnv>) => functions.filter((fn) => holdsAny(c.var.principal, readScopes(fn)));
 
@@ -116,14 +128,16 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     (c) => c.json(documents(readable(c), new URL(c.req.url).origin)),
   );
 
-  app.post("/v1/functions/:name", resolveFunction, mayInvoke, limitByPrincipal, limitBodyToFunction, async (c) => {
-    const fn = c.var.fn;
+  app.post("/v1/functions/:name", ...invocation, async (c) => {
+    const { fn, release } = c.var;
     requireJson(c);
     const input = parseWith(fn.input, readJson(c), "invalid_input");
-    const feeds = toOrtFeeds(fn.model, fn.preprocess(input));
+    const context = functionContext(c, release.policy);
+    const feeds = toOrtFeeds(fn.model, await fn.preprocess(input, context));
     await limits.chargeBatch(c, batchSize(fn.model, feeds));
     const { outputs } = await runModel(c, models, fn.model, feeds);
-    const output = fn.postprocess(outputs, input);
+    const released = releaseScoreOutputs(release.policy, fn.release.scores, outputs);
+    const output = await fn.postprocess(released, input, context);
     recordOutput(c, fn.auditSummary(output));
     return c.json(output);
   });
@@ -147,16 +161,17 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   app.on(
     "POST",
     model.map((path) => `${path}/infer`),
-    resolveFunction,
-    mayInvoke,
-    limitByPrincipal,
-    limitBodyToFunction,
+    ...invocation,
     async (c) => {
-      const fn = c.var.fn;
+      const { fn, release } = c.var;
       const request = readInferRequest(c);
       const feeds = toOrtFeeds(fn.model, request.inputs);
+      const {
+        released: wanted,
+        withheld,
+        raw,
+      } = releasableOutputs(fn, selectOutputs(fn.model, request), c.var.principal, request.outputs !== undefined);
       await limits.chargeBatch(c, batchSize(fn.model, feeds));
-      const wanted = selectOutputs(fn.model, request);
       const { outputs } = await runModel(
         c,
         models,
@@ -164,10 +179,17 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
         feeds,
         wanted.map((o) => o.spec.name),
       );
-      recordOutput(c, Object.fromEntries(wanted.map((o) => [o.spec.name, outputs[o.spec.name].dims.join("x")])));
+      const tensors = releaseScoreOutputs(release.policy, fn.release.scores, outputs);
+      recordOutput(c, Object.fromEntries(wanted.map((o) => [o.spec.name, tensors[o.spec.name].dims.join("x")])));
+      if (raw.length > 0) release.rawOutputs = raw;
       const { body, headers } = inferResponse(
-        { model_name: fn.name, model_version: fn.model.version, id: request.id },
-        wanted.map((o) => ({ ...o, tensor: outputs[o.spec.name] })),
+        {
+          model_name: fn.name,
+          model_version: fn.model.version,
+          id: request.id,
+          ...(withheld.length > 0 ? { parameters: { withheld_outputs: withheld } } : {}),
+        },
+        wanted.map((o) => ({ ...o, tensor: tensors[o.spec.name] })),
       );
       return c.body(body, 200, headers);
     },

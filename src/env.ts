@@ -9,6 +9,7 @@ import type { ort } from "./inference/runtime";
 import type { ModelManifest } from "./models/manifest";
 import type { RateLimiter } from "./ratelimit/durable-object";
 import type { RateLimitDecision } from "./ratelimit/types";
+import type { ReleasePolicy } from "./release/types";
 
 export interface Bindings extends AuthSettings {
   /** Encrypted model artifacts and their envelopes. */
@@ -25,6 +26,12 @@ export interface Bindings extends AuthSettings {
   UPSTASH_REDIS_REST_URL?: string;
   UPSTASH_REDIS_REST_TOKEN?: string;
   RATE_LIMITER?: DurableObjectNamespace<RateLimiter>;
+  /** Release policies by function and tier, as JSON (see src/release/settings.ts). */
+  RELEASE_POLICIES?: string;
+  /** Secret: the key recurrent state is sealed with (AES-256-GCM via HKDF), base64url (src/release/state-key.ts). */
+  STATE_KEY?: string;
+  /** How long a sealed state opens, in seconds. Default 60. */
+  STATE_LIFETIME_SECONDS?: string;
   /** Web origins whose pages may call the API, comma-separated and exact (src/cors/origins.ts). */
   CORS_ORIGINS?: string;
   /** `off` disables the audit log (benchmarks only); otherwise it must be fully configured. */
@@ -63,6 +70,9 @@ export const LOCAL_OVERRIDABLE_SETTINGS = [
   "JWT_JWKS_MAX_AGE",
   "JWT_TIER_CLAIM",
   "RATE_LIMITS",
+  "RELEASE_POLICIES",
+  "STATE_KEY",
+  "STATE_LIFETIME_SECONDS",
   "CORS_ORIGINS",
   "UPSTASH_REDIS_REST_URL",
   "UPSTASH_REDIS_REST_TOKEN",
@@ -82,6 +92,11 @@ export interface Variables extends RequestIdVariables {
     feeds: Record<string, ort.Tensor>;
     summary?: Record<string, string | number | boolean>;
   };
+  /**
+   * On inference routes, once chosen: the release policy the answer is released under, and the
+   * raw OIP outputs it released (src/release), for the audit log.
+   */
+  release: { policy: ReleasePolicy; rawOutputs?: string[] };
   /** Every rate-limit decision taken for the request, for the audit log. */
   rateLimits?: RateLimitDecision[];
   /** The function a request addresses, once resolved from the URL. */

@@ -108,8 +108,12 @@ export class InvalidToken extends BastionError {
 
 /** 403 (RFC 6750): a valid token without the scope the resource needs. */
 export class InsufficientScope extends BastionError {
-  constructor(readonly scope: string) {
-    super(403, "insufficient_scope", `the token lacks the scope "${scope}"`, {
+  /** `needed`: what the scope would have allowed, when the resource alone does not say. */
+  constructor(
+    readonly scope: string,
+    needed?: string,
+  ) {
+    super(403, "insufficient_scope", `the token lacks the scope "${scope}"${needed ? ` ${needed}` : ""}`, {
       "WWW-Authenticate": `Bearer realm="bastion", error="insufficient_scope", scope="${scope}"`,
     });
   }
@@ -162,5 +166,26 @@ export class CorsNotConfigured extends BastionError {
 export class AuditNotConfigured extends BastionError {
   constructor(missing: string) {
     super(503, "audit_not_configured", `auditing is on but ${missing} is not configured`);
+  }
+}
+
+/** 503: a malformed RELEASE_POLICIES closes inference, rather than release more than configured. */
+export class ReleasePolicyNotConfigured extends BastionError {
+  constructor(message: string) {
+    super(503, "release_policy_not_configured", message);
+  }
+}
+
+/** 503: recurrent state cannot be sealed (STATE_KEY missing or malformed), so it is not released at all. */
+export class StateKeyNotConfigured extends BastionError {
+  constructor(message: string) {
+    super(503, "state_key_not_configured", message);
+  }
+}
+
+/** 400: a sealed state that is not this caller's for this function, altered, expired or malformed. */
+export class InvalidState extends InvalidInput {
+  constructor(message: string) {
+    super("invalid_state", message);
   }
 }

@@ -1,14 +1,15 @@
 /**
  * `digits`, the function on the model this project trains, through HTTP on the real worker: the
  * served model against onnxruntime-node on the same plaintext, its accuracy on the recipe's
- * held-out digits against the model card, PNGs against their pixels, and what it refuses.
+ * held-out digits against the model card, PNGs against their pixels, and what it refuses. The
+ * worker releases the probabilities in full here (its default rounds them to 2 decimals).
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDigits, PIXELS, type Samples, SIDE } from "../models/digits/dataset";
 import type { ModelManifest } from "../src/models/manifest";
 import { pngBase64, type TestImage } from "./images";
 import { manifestOf, maxAbsDifference, ortNode, referenceRun } from "./reference";
-import { postJson, startWorker, type TestWorker } from "./worker";
+import { FULL_RELEASE, postJson, startWorker, type TestWorker } from "./worker";
 
 /** ORT in workerd (WASM) and in Node compute the same float32 sums in orders that differ slightly. */
 const TOLERANCE = 1e-5;
@@ -23,7 +24,9 @@ beforeAll(async () => {
   if (!("recipe" in manifest.source)) throw new Error("digits is trained by its recipe");
   test = loadDigits(manifest.source.dataset, manifest.source.seed).test;
   // The whole test split is 2,000 digits, more than the function's 1,200 a minute.
-  worker = await startWorker({ vars: { RATE_LIMITS: JSON.stringify({ functions: { digits: { limit: 10_000 } } }) } });
+  worker = await startWorker({
+    vars: { ...FULL_RELEASE, RATE_LIMITS: JSON.stringify({ functions: { digits: { limit: 10_000 } } }) },
+  });
 });
 afterAll(() => worker?.dispose());
 

@@ -1,14 +1,16 @@
 /**
  * The Open Inference Protocol v2 surface as a KServe or Triton client sees it: metadata, health,
- * infer in JSON and with the binary tensor data extension, and every kind of bad request.
+ * infer in JSON and with the binary tensor data extension, and every kind of bad request. The
+ * caller holds infer:raw and gets every score in full, so outputs compare with onnxruntime-node;
+ * what others are released is test/release.test.ts's.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { manifestOf, maxAbsDifference, ortNode, referenceRun, toneFrame, uniform } from "./reference";
-import { postJson, requestOnce, startWorker, type TestWorker } from "./worker";
+import { FULL_RELEASE, postJson, requestOnce, startWorker, type TestWorker } from "./worker";
 
 let worker: TestWorker;
 beforeAll(async () => {
-  worker = await startWorker();
+  worker = await startWorker({ vars: FULL_RELEASE });
 });
 afterAll(() => worker?.dispose());
 

@@ -1,7 +1,7 @@
 /**
  * The test's view of the local worker: the bundle global-setup built, fresh model keys, a trusted
- * token issuer, and a `fetch` that calls as a caller holding every scope unless the request
- * brings its own Authorization header (or `anonymous` is set).
+ * token issuer, and a `fetch` that calls as a caller holding every scope (`infer:raw` too) unless
+ * the request brings its own Authorization header (or `anonymous` is set).
  */
 import { request as httpRequest } from "node:http";
 import { inject } from "vitest";
@@ -21,11 +21,22 @@ export function keySet(...jwks: KeyJwk[]): string {
 
 export const freshKeySet = (kid = "test-key") => keySet(generateKeyJwk(kid));
 
+const secretKey = () => base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
+
 /** Fresh audit secrets per test file (none is committed). */
-export const auditSecrets = {
-  AUDIT_PEPPER: base64url.encode(crypto.getRandomValues(new Uint8Array(32))),
-  AUDIT_SIGNING_KEY: base64url.encode(crypto.getRandomValues(new Uint8Array(32))),
-};
+export const auditSecrets = { AUDIT_PEPPER: secretKey(), AUDIT_SIGNING_KEY: secretKey() };
+
+/** A fresh key for sealed state per test file. */
+export const stateKey = { STATE_KEY: secretKey() };
+
+/**
+ * Settings that release every score in full to callers without a tier claim (tier `default`), for
+ * tests that compare outputs with onnxruntime-node.
+ */
+export const FULL_RELEASE = { RELEASE_POLICIES: JSON.stringify({ tiers: { default: { "*": { name: "full" } } } }) };
+
+/** Every scope there is: calls, reads, and raw OIP outputs. */
+export const EVERY_SCOPE = "infer:* infer:raw models:read";
 
 let issuerKey: Promise<TestKey> | undefined;
 /** The key the default test issuer signs with (one per test file). */
@@ -50,9 +61,9 @@ export async function startWorker(options: Partial<Omit<LocalWorkerOptions, "bun
     bundle: inject("workerBundle"),
     modelKeys,
     seedWith: options.seedWith ?? modelKeys,
-    vars: { ...authVars([await testIssuerKey()]), ...auditSecrets, ...options.vars },
+    vars: { ...authVars([await testIssuerKey()]), ...auditSecrets, ...stateKey, ...options.vars },
   });
-  const everything = await tokenWithScopes("infer:* models:read");
+  const everything = await tokenWithScopes(EVERY_SCOPE);
   return {
     ...worker,
     fetch: (path, init = {}) => {
@@ -82,7 +93,7 @@ export async function requestOnce(
   headers: Record<string, string>,
   body: string,
 ): Promise<Response> {
-  const authorization = `Bearer ${await tokenWithScopes("infer:* models:read")}`;
+  const authorization = `Bearer ${await tokenWithScopes(EVERY_SCOPE)}`;
   return new Promise((resolve, reject) => {
     const request = httpRequest(
       new URL(path, worker.url),

@@ -130,7 +130,7 @@ async function main() {
   const redis = await startRedisServer();
   const bridge = await startRedisBridge({ redisUrl: redis.url, token: "bench" });
   const secret = () => base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
-  const auditSecrets = { AUDIT_PEPPER: secret(), AUDIT_SIGNING_KEY: secret() };
+  const auditSecrets = { AUDIT_PEPPER: secret(), AUDIT_SIGNING_KEY: secret(), STATE_KEY: secret() };
   const viaRedis = { UPSTASH_REDIS_REST_URL: bridge.url, UPSTASH_REDIS_REST_TOKEN: bridge.token };
   // The benchmark measures speed, not limits: lift them far out of reach.
   const unlimited = { algorithm: "sliding-window", limit: 1_000_000_000 };
@@ -159,7 +159,8 @@ async function main() {
   try {
     const benchWorker = await start(benchBundle, "bench-worker.js");
     const app = await start(appBundle);
-    const authorization = `Bearer ${await sign(tokenKeys[0], { claims: { scope: "infer:*" }, expiresIn: 3600 })}`;
+    // infer:raw: the OIP cases time whole outputs, text-detect's probability map among them.
+    const authorization = `Bearer ${await sign(tokenKeys[0], { claims: { scope: "infer:* infer:raw" }, expiresIn: 3600 })}`;
 
     process.stdout.write("hostile inputs");
     hostile = await measureHostile(app, authorization, HOSTILE_ROUNDS);

@@ -27,8 +27,9 @@ export const LOCAL_ISSUER = "bastion-local";
 export const LOCAL_AUDIENCE = "bastion";
 
 /**
- * Reads `.dev.vars`, first adding what a fresh checkout lacks: a model keyring, and a local token
- * issuer whose public key the worker trusts (its private key goes to `.dev.token-key.json`).
+ * Reads `.dev.vars`, first adding what a fresh checkout lacks: a model keyring, a local token
+ * issuer whose public key the worker trusts (its private key goes to `.dev.token-key.json`), and
+ * the audit and sealed-state keys.
  */
 export async function ensureDevVars(): Promise<Record<string, string>> {
   const vars = readDevVars();
@@ -43,7 +44,7 @@ export async function ensureDevVars(): Promise<Record<string, string>> {
     writeFileSync(DEV_TOKEN_KEY, `${JSON.stringify(privateJwk)}\n`, { mode: 0o600 });
     additions.JWT_JWKS = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid, alg: "ES256", use: "sig" }] });
   }
-  for (const secret of ["AUDIT_PEPPER", "AUDIT_SIGNING_KEY"]) {
+  for (const secret of ["AUDIT_PEPPER", "AUDIT_SIGNING_KEY", "STATE_KEY"]) {
     if (!vars[secret]) additions[secret] = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
   }
   if (!vars.JWT_ISSUER) additions.JWT_ISSUER = LOCAL_ISSUER;

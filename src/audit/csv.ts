@@ -29,6 +29,7 @@ const COLUMNS: [string, (e: AuditEvent) => unknown][] = [
   ["country", (e) => e.network.country],
   ["input_digest", (e) => e.inputDigest],
   ["output", (e) => (e.output ? JSON.stringify(e.output) : undefined)],
+  ["release", (e) => (e.release ? JSON.stringify(e.release) : undefined)],
   ["rate_limits", (e) => JSON.stringify(e.rateLimits)],
 ];
 

@@ -17,7 +17,7 @@ export interface RequestFacts {
 }
 
 export async function buildEvent(c: Context<AppEnv>, facts: RequestFacts, pepper: CryptoKey): Promise<AuditEvent> {
-  const { principal, fn, inference, rateLimits = [] } = c.var;
+  const { principal, fn, inference, release, rateLimits = [] } = c.var;
   const status = c.res.status;
   const errorCode = status >= 400 ? errorCodeOf(c) : undefined;
   const cf = (c.req.raw as { cf?: { country?: string } }).cf;
@@ -47,6 +47,7 @@ export async function buildEvent(c: Context<AppEnv>, facts: RequestFacts, pepper
     network: { ip: truncateIp(c.req.header("cf-connecting-ip")), country: cf?.country },
     inputDigest: inference ? await hmacHex(pepper, await canonicalTensors(inference.feeds)) : undefined,
     output: inference?.summary,
+    release: release && { ...release.policy, ...(release.rawOutputs ? { rawOutputs: release.rawOutputs } : {}) },
     rateLimits: rateLimits.map(({ scope, backend, allowed, remaining, outcome }) => ({
       scope,
       backend,

@@ -9,8 +9,9 @@ import { inFlight } from "../drain/in-flight";
 import type { AppEnv, Bindings } from "../env";
 import { AuditNotConfigured } from "../errors";
 import { base64url } from "../models/base64url";
+import { secretKeyProblem } from "../secret-keys";
 import { buildEvent } from "./event";
-import { AUDIT_SECRETS, auditSecretProblem } from "./secrets";
+import { AUDIT_SECRETS } from "./secrets";
 import type { AuditEvent } from "./types";
 
 /** What auditing still lacks in this environment, or undefined when it is off or complete. */
@@ -20,7 +21,7 @@ export function missingAuditSetting(env: Bindings): string | undefined {
   for (const name of AUDIT_SECRETS) {
     const value = env[name];
     if (!value) return `the ${name} secret`;
-    const problem = auditSecretProblem(name, value);
+    const problem = secretKeyProblem(name, value);
     if (problem) return `a valid ${name} secret (the one set ${problem})`;
   }
   return undefined;

@@ -63,6 +63,11 @@ export interface AuditEvent {
   inputDigest?: string;
   /** What the function chose to log of its output (e.g. top label and confidence). */
   output?: Record<string, string | number | boolean>;
+  /**
+   * The release policy of an inference request (src/release): its name, version and parameters,
+   * and the raw OIP outputs released to a caller holding `infer:raw`.
+   */
+  release?: { name: string; version: number; params: Record<string, number>; rawOutputs?: string[] };
   rateLimits: {
     scope: "ip" | "principal" | "reads";
     backend: string;

@@ -1,13 +1,17 @@
 /**
  * Scopes from `scope` (space-separated, RFC 8693/9068) or `scp` (an array, or a string as Entra ID
  * sends it), and what they allow: a function's own scope (default `infer:<name>`) or `infer:*`
- * to call it; those or `models:read` to read its model's metadata.
+ * to call it; those or `models:read` to read its model's metadata; and, beside a scope that calls
+ * it, `infer:raw` to receive its raw OIP outputs (probability maps, recurrent state, logits: see
+ * src/release/types.ts). `infer:*` does not include `infer:raw`.
  */
 import type { InferenceFunction } from "../functions/define";
 import type { Principal } from "./types";
 
 export const ALL_FUNCTIONS_SCOPE = "infer:*";
 export const MODELS_READ_SCOPE = "models:read";
+/** Raw model outputs on OIP, for callers that handle them themselves (a pipeline of their own). */
+export const RAW_OUTPUTS_SCOPE = "infer:raw";
 
 export function scopesFrom(claims: Record<string, unknown>): Set<string> {
   const scopes = new Set<string>();

@@ -9,11 +9,11 @@ describe("the client's types", () => {
     expectTypeOf<Awaited<ReturnType<typeof client.fn<"vad">>>>().toEqualTypeOf<{
       speechProbability: number;
       speech: boolean;
-      state: number[];
+      state: string;
     }>();
     expectTypeOf<Parameters<typeof client.fn<"vad">>[1]>().toEqualTypeOf<{
       audio: number[];
-      state?: number[] | undefined;
+      state?: string | undefined;
       threshold?: number | undefined;
     }>();
     expectTypeOf<Awaited<ReturnType<typeof client.fn<"text-orientation">>>["label"]>().toEqualTypeOf<"0" | "180">();

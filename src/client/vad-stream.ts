@@ -1,8 +1,8 @@
 /**
  * Voice activity on a stream of audio: chunks of PCM at any sample rate in; per-frame speech
  * probabilities and speech segments out. Audio is resampled to 16 kHz (resample.ts), cut into
- * Silero v5's 512-sample frames, and each frame is sent to the `vad` function with the state its
- * predecessor returned; segments follow vad-web's hysteresis (speech-segments.ts).
+ * Silero v5's 512-sample frames, and each frame is sent to the `vad` function with the (sealed)
+ * state its predecessor returned; segments follow vad-web's hysteresis (speech-segments.ts).
  */
 import { concatSamples, Resampler } from "./resample";
 import { type SpeechOptions, type SpeechSegment, SpeechSegmenter } from "./speech-segments";
@@ -40,25 +40,27 @@ export interface VadStream {
   /**
    * Mono samples in [-1, 1] at `sampleRate`, any number at a time (the chunk is copied at once,
    * so its buffer may be reused). Pushes are processed in order; if a call fails, its push and
-   * every later one reject with that error (the model's state chain is broken).
+   * every later one reject with that error (the model's state chain is broken). A state the
+   * server no longer opens (400 `invalid_state`: expired after a pause) is not a failure: that
+   * frame is sent again without it.
    */
   push(chunk: Float32Array): Promise<VadUpdate>;
   /** No more audio: the last frames (a last partial frame is dropped) and any open segment, closed. */
   end(): Promise<VadUpdate>;
 }
 
-/** One call of the `vad` function. */
+/** One call of the `vad` function; `state` is the sealed token the previous call returned, passed back as it is. */
 export type VadCall = (
-  input: { audio: number[]; state?: number[] },
+  input: { audio: number[]; state?: string },
   call: CallOptions,
-) => Promise<{ speechProbability: number; state: number[] }>;
+) => Promise<{ speechProbability: number; state: string }>;
 
 export function createVadStream(callVad: VadCall, options: VadStreamOptions): VadStream {
   const { sampleRate, signal, ...speechOptions } = options;
   const resampler = new Resampler(sampleRate, MODEL_RATE);
   const segmenter = new SpeechSegmenter(FRAME_MS, speechOptions);
   let pending: Float32Array = new Float32Array(0);
-  let state: number[] | undefined;
+  let state: string | undefined;
   let frameIndex = 0;
   let ended = false;
   let queue: Promise<unknown> = Promise.resolve();
@@ -69,7 +71,12 @@ export function createVadStream(callVad: VadCall, options: VadStreamOptions): Va
     while (pending.length >= FRAME_SAMPLES) {
       // The model takes [-1, 1]; resampling can overshoot a full-scale input slightly.
       const audio = Array.from(pending.subarray(0, FRAME_SAMPLES), (x) => Math.max(-1, Math.min(1, x)));
-      const answer = await callVad({ audio, state }, { signal });
+      const answer = await callVad({ audio, state }, { signal }).catch((error: unknown) => {
+        // A sealed state that no longer opens (it expired while the stream paused, or the server's
+        // key changed): the model starts over from this frame, as a new stream would.
+        if (state === undefined || (error as { code?: unknown }).code !== "invalid_state") throw error;
+        return callVad({ audio }, { signal });
+      });
       state = answer.state;
       pending = pending.subarray(FRAME_SAMPLES);
       update.frames.push({ time: (frameIndex++ * FRAME_MS) / 1000, probability: answer.speechProbability });

@@ -7,6 +7,8 @@ import type { ort } from "../inference/runtime";
 import type { TensorInput } from "../inference/tensors";
 import type { ModelManifest } from "../models/manifest";
 import type { RateLimitPolicy } from "../ratelimit/types";
+import { resolvePolicy } from "../release/policies";
+import type { ReleaseDeclaration, Scores } from "../release/types";
 
 /**
  * `JsonInput` is the JSON the input schema accepts (what a client sends), `Input` what it parses
@@ -25,9 +27,17 @@ export interface FunctionDefinition<Input, Output, Name extends string = string,
    */
   output: z.ZodType<Output>;
   /** JSON in, tensors out; the tensors are checked against the model's signature afterwards. */
-  preprocess(input: Input): TensorInput[];
-  /** Tensors in (the model's outputs by name), the function's JSON out. */
-  postprocess(outputs: Record<string, ort.Tensor>, input: Input): Output;
+  preprocess(input: Input, context: FunctionContext): TensorInput[] | Promise<TensorInput[]>;
+  /**
+   * Tensors in (the model's outputs by name: score outputs already released by the policy, raw
+   * ones as computed), the function's JSON out.
+   */
+  postprocess(outputs: Record<string, ort.Tensor>, input: Input, context: FunctionContext): Output | Promise<Output>;
+  /**
+   * What of the model's answer is released (src/release/types.ts): the default policy, the least
+   * that serves the function's purpose, and which outputs are class scores; the rest are raw.
+   */
+  release: ReleaseDeclaration;
   /** What of the output may appear in the audit log (never the raw input). */
   auditSummary(output: Output): Record<string, string | number | boolean>;
   /** Scope a caller's token must grant. Default `infer:<name>`. */
@@ -36,6 +46,18 @@ export interface FunctionDefinition<Input, Output, Name extends string = string,
   rateLimit?: Partial<RateLimitPolicy>;
   /** Largest request body accepted, in bytes. Default 1 MiB. */
   maxBodyBytes?: number;
+}
+
+/** What a request gives the function's pre- and postprocessing beyond its input. */
+export interface FunctionContext {
+  /** The request's release policy applied to scores the function derives itself (from raw outputs). */
+  release(scores: Scores): number[];
+  /** Recurrent state, sealed for this caller, function and model (src/release/sealed-state.ts). */
+  state: {
+    seal(values: Float32Array): Promise<string>;
+    /** The `length` floats of a token `seal` gave this caller; a 400 `invalid_state` otherwise. */
+    open(token: string, length: number): Promise<Float32Array>;
+  };
 }
 
 export type InferenceFunction<
@@ -49,6 +71,12 @@ export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 export function defineFunction<Input, Output, const Name extends string, JsonInput>(
   definition: FunctionDefinition<Input, Output, Name, JsonInput>,
 ): InferenceFunction<Input, Output, Name, JsonInput> {
+  // Mistakes in a function's file fail when it loads, not when a request finds them.
+  if (definition.name === "raw") throw new Error('"raw" is not a function name: infer:raw is the raw-outputs scope');
+  resolvePolicy(definition.release.default);
+  const outputs = definition.model.signature.outputs.map((o) => o.name);
+  for (const name of definition.release.scores)
+    if (!outputs.includes(name)) throw new Error(`${definition.name}: release.scores names no output "${name}"`);
   return {
     ...definition,
     scope: definition.scope ?? `infer:${definition.name}`,

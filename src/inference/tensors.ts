@@ -269,9 +269,14 @@ export function fromOrtTensor(spec: TensorSpec, tensor: ort.Tensor): TensorOutpu
   return { name: spec.name, datatype: spec.datatype, shape: [...tensor.dims], data: values };
 }
 
-/** The tensor's bytes, little-endian, as the binary tensor data extension sends them. */
-export function tensorBytes(tensor: ort.Tensor): Uint8Array {
-  const data = tensor.data as TypedArray;
+/**
+ * The tensor's bytes as `spec` declares them, little-endian, as the binary tensor data extension
+ * sends them. Released scores are held in float64 (so a rounded 0.12 stays 0.12 in JSON); an FP32
+ * output is narrowed back to 4 bytes an element here.
+ */
+export function tensorBytes(spec: TensorSpec, tensor: ort.Tensor): Uint8Array {
+  let data = tensor.data as TypedArray;
+  if (spec.datatype === "FP32" && data instanceof Float64Array) data = Float32Array.from(data);
   return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
 }
 

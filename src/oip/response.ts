@@ -36,7 +36,7 @@ export function inferResponse(
     ...head,
     outputs: outputs.map(({ spec, tensor, binary }) => {
       if (!binary) return fromOrtTensor(spec, tensor);
-      const bytes = tensorBytes(tensor);
+      const bytes = tensorBytes(spec, tensor);
       binaries.push(bytes);
       return {
         name: spec.name,

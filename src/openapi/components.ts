@@ -6,7 +6,7 @@
 
 import { z } from "zod";
 import { principalDescriptionSchema } from "../auth/describe";
-import { ALL_FUNCTIONS_SCOPE, MODELS_READ_SCOPE } from "../auth/scopes";
+import { ALL_FUNCTIONS_SCOPE, MODELS_READ_SCOPE, RAW_OUTPUTS_SCOPE } from "../auth/scopes";
 import { errorBodySchema } from "../errors";
 import { functionListSchema, outputJsonSchema } from "../functions/describe";
 import {
@@ -88,14 +88,18 @@ const required = (name: string): OpenApiObject => ({ ...HEADERS[name], required:
 export const ERROR_RESPONSES: Record<string, OpenApiObject> = {
   BadRequest: errorWith(
     "400: the input is malformed or does not fit the function (codes: invalid_input, invalid_json, invalid_request, " +
-      "invalid_image, image_too_large, missing_input, datatype_mismatch, shape_mismatch, value_not_allowed, ...)",
+      "invalid_image, image_too_large, missing_input, datatype_mismatch, shape_mismatch, value_not_allowed, " +
+      "invalid_state: a sealed state altered, expired or not the caller's, ...)",
   ),
   Unauthorized: errorWith("401 invalid_token: no token, or one that does not verify", {
     "WWW-Authenticate": required("WWW-Authenticate"),
   }),
-  Forbidden: errorWith("403 insufficient_scope: the token lacks the scope this needs", {
-    "WWW-Authenticate": required("WWW-Authenticate"),
-  }),
+  Forbidden: errorWith(
+    `403 insufficient_scope: the token lacks the scope this needs (raw OIP outputs: ${RAW_OUTPUTS_SCOPE})`,
+    {
+      "WWW-Authenticate": required("WWW-Authenticate"),
+    },
+  ),
   NotFound: errorWith(
     "404: no such function or model version for this caller (function_not_found, model_version_not_found); a " +
       "function the caller may not read does not exist for them",
@@ -108,8 +112,8 @@ export const ERROR_RESPONSES: Record<string, OpenApiObject> = {
   }),
   ServiceUnavailable: errorWith(
     "503: a dependency is down (auth_unavailable, rate_limit_unavailable, model_unavailable, model_key_unavailable, " +
-      "model_integrity_failed: retry after Retry-After) or the deployment is not configured (*_not_configured: " +
-      "no Retry-After, retrying will not help)",
+      "model_integrity_failed: retry after Retry-After) or the deployment is not configured (*_not_configured, " +
+      "e.g. release_policy_not_configured, state_key_not_configured: no Retry-After, retrying will not help)",
     { "Retry-After": HEADERS["Retry-After"] },
   ),
   Unexpected: errorWith("500 internal_error: a fault of Bastion's; the request id finds it in the log"),
@@ -123,8 +127,9 @@ export const SECURITY_SCHEMES: Record<string, OpenApiObject> = {
     description:
       "An OAuth 2.0 access token (JWT) from the deployment's identity provider. Scopes, from `scope` or `scp`: " +
       `\`infer:<function>\` calls that function, \`${ALL_FUNCTIONS_SCOPE}\` calls every function, ` +
-      `\`${MODELS_READ_SCOPE}\` reads every function's metadata. Each operation lists the scopes that admit it ` +
-      "(any one of them suffices).",
+      `\`${MODELS_READ_SCOPE}\` reads every function's metadata, and \`${RAW_OUTPUTS_SCOPE}\`, beside a scope that ` +
+      "calls a function, receives its raw OIP outputs (probability maps, recurrent state). Each operation lists the " +
+      "scopes that admit it (any one of them suffices).",
   },
 };
 

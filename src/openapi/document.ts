@@ -5,7 +5,7 @@
  * `toJSONSchema`). `GET /openapi.json` serves it; `npm run openapi` writes it for every function.
  */
 
-import { invokeScopes, MODELS_READ_SCOPE, readScopes } from "../auth/scopes";
+import { invokeScopes, MODELS_READ_SCOPE, RAW_OUTPUTS_SCOPE, readScopes } from "../auth/scopes";
 import type { InferenceFunction } from "../functions/define";
 import { outputJsonSchema } from "../functions/describe";
 import { SERVER_METADATA } from "../oip/schemas";
@@ -156,7 +156,7 @@ function functionPaths(fn: InferenceFunction): OpenApiObject {
           ...tagged,
           operationId: `infer_${fn.name}${suffix}`,
           summary: `Run ${fn.name}'s model on tensors (OIP v2)`,
-          description: `${limits} JSON, or the binary tensor data extension: a JSON header of Inference-Header-Content-Length bytes, then the raw little-endian tensors.`,
+          description: `${limits} JSON, or the binary tensor data extension: a JSON header of Inference-Header-Content-Length bytes, then the raw little-endian tensors. ${releaseNote(fn)}`,
           security: callers,
           parameters: [
             ...parameters,
@@ -208,4 +208,20 @@ function functionPaths(fn: InferenceFunction): OpenApiObject {
     ...oipOperations(false),
     ...oipOperations(true),
   };
+}
+
+/** Which outputs every caller receives (scores, released by the policy) and which only infer:raw. */
+function releaseNote(fn: InferenceFunction): string {
+  const outputs = fn.model.signature.outputs.map((o) => o.name);
+  const scores = outputs.filter((name) => fn.release.scores.includes(name));
+  const raw = outputs.filter((name) => !fn.release.scores.includes(name));
+  const list = (names: string[]) => names.map((name) => `\`${name}\``).join(", ");
+  return [
+    scores.length > 0 ? `Scores, as the release policy gives them: ${list(scores)}.` : "",
+    raw.length > 0
+      ? `Raw, only with \`${RAW_OUTPUTS_SCOPE}\`: ${list(raw)} (asked for by name without it: 403; otherwise left out and named in \`parameters.withheld_outputs\`, or 403 when nothing else is left).`
+      : "",
+  ]
+    .filter(Boolean)
+    .join(" ");
 }

@@ -6,9 +6,9 @@
  */
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
+import { principalDigest } from "../auth/principal-digest";
 import type { AppEnv, Bindings } from "../env";
 import { RateLimited, RateLimitNotConfigured, RateLimitUnavailable } from "../errors";
-import { base64url } from "../models/base64url";
 import { clientNetwork } from "../request/client-address";
 import { durableObjectBackend } from "./durable-object";
 import { functionPolicy, ipPolicy, parseRateLimitSettings, type RateLimitSettings, readPolicy } from "./policy";
@@ -104,25 +104,20 @@ export function rateLimiting() {
     },
     /** Per principal, for reads: metadata, readiness and listings, apart from inference budgets. */
     limitReads: createMiddleware<AppEnv>(async (c, next) => {
-      await enforce(c, "reads", `reads:${await principalDigest(c)}`, readPolicy(configure(c.env).settings), 1);
+      await enforce(
+        c,
+        "reads",
+        `reads:${await principalDigest(c.var.principal)}`,
+        readPolicy(configure(c.env).settings),
+        1,
+      );
       await next();
     }),
   };
 }
 
 async function functionKey(c: Context<AppEnv>): Promise<string> {
-  return `fn:${c.var.fn.name}:${await principalDigest(c)}`;
-}
-
-/**
- * The principal as a counter's name: SHA-256 over the JSON of (tenant, subject). JSON keeps the
- * fields apart whatever they contain (tenant "a:b" with subject "c" is not tenant "a" with
- * subject "b:c"), and the digest keeps subjects out of Redis.
- */
-async function principalDigest(c: Context<AppEnv>): Promise<string> {
-  const { tenant = null, subject } = c.var.principal;
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(JSON.stringify([tenant, subject])));
-  return base64url.encode(new Uint8Array(digest));
+  return `fn:${c.var.fn.name}:${await principalDigest(c.var.principal)}`;
 }
 
 export function rateLimitHeaders(decision: RateLimitDecision): Record<string, string> {

@@ -1,7 +1,7 @@
 /**
  * Property-based fuzzing (fast-check) of everything a caller controls, against the real worker:
- * function bodies, PNGs, base64, OIP requests in JSON and binary, tokens, paths and headers, and
- * (in Node) RATE_LIMITS. Every answer must be a 2xx or a 4xx with {"error", "code"}, never a 5xx
+ * function bodies, PNGs, base64, OIP requests in JSON and binary, tokens, sealed states, paths and
+ * headers, and (in Node) RATE_LIMITS and RELEASE_POLICIES. Every answer must be a 2xx or a 4xx with {"error", "code"}, never a 5xx
  * and never a hang, and the worker must still answer its liveness probe afterwards. The corpus of
  * requests that once failed is replayed first.
  *
@@ -12,9 +12,10 @@ import fc from "fast-check";
 import { encode } from "fast-png";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { functions } from "../../functions";
-import { RateLimitNotConfigured } from "../../src/errors";
+import { RateLimitNotConfigured, ReleasePolicyNotConfigured } from "../../src/errors";
 import { DATATYPES } from "../../src/models/manifest";
 import { parseRateLimitSettings } from "../../src/ratelimit/policy";
+import { parseReleaseSettings } from "../../src/release/settings";
 import { ihdr, PNG_SIGNATURE, pngChunk } from "../images";
 import { startWorker, type TestWorker, tokenWithScopes } from "../worker";
 import { type FuzzRequest, problemWith, readCorpus, recordFailure, send } from "./requests";
@@ -187,8 +188,25 @@ describe("function bodies", () => {
   });
 
   it("vad: frames, states and thresholds of every shape", async () => {
+    const first = await send(
+      worker.anonymous,
+      json("/v1/functions/vad", { audio: new Array(512).fill(0) }),
+      authorization,
+    );
+    const sealed = (first.body as { state: string }).state;
+    // Sealed states cut, lengthened, with a character changed, or made up; and the floats of old.
+    const state = fc.oneof(
+      arrayNear(256),
+      fc.string({ maxLength: 64 }),
+      fc.base64String({ maxLength: 2000 }).map((text) => text.replace(/=+$/, "")),
+      fc.nat({ max: sealed.length }).map((at) => sealed.slice(0, at)),
+      fc.string({ minLength: 1, maxLength: 8 }).map((tail) => sealed + tail),
+      fc
+        .tuple(fc.nat({ max: sealed.length - 1 }), fc.constantFrom(..."AZaz09-_+/=."))
+        .map(([at, c]) => sealed.slice(0, at) + c + sealed.slice(at + 1)),
+    );
     const body = fc.record(
-      { audio: arrayNear(512), state: arrayNear(256), threshold: element, extra: element },
+      { audio: arrayNear(512), state, threshold: element, extra: element },
       { requiredKeys: ["audio"] },
     );
     await everyAnswerIsClean(
@@ -375,41 +393,64 @@ describe("what surrounds a body", () => {
   });
 });
 
+/**
+ * Any JSON setting shaped like `RATE_LIMITS` or `RELEASE_POLICIES` (entries of `entry`, under
+ * `sections`, by function and by tier), any JSON at all, or any text: it parses, or it is refused
+ * as not configured (a 503), never anything else.
+ */
+function anySettingParsesOrIsRefused(
+  parse: (text: string) => unknown,
+  notConfigured: abstract new (...args: never[]) => Error,
+  entry: fc.Arbitrary<Record<string, unknown>>,
+  sections: string[],
+) {
+  const byName = fc.dictionary(fc.string({ maxLength: 6 }), entry, { maxKeys: 2 });
+  const settings = fc.oneof(
+    fc.string(),
+    fc.jsonValue().map((v) => JSON.stringify(v)),
+    fc
+      .record(
+        {
+          ...Object.fromEntries(sections.map((section) => [section, entry])),
+          functions: byName,
+          tiers: fc.dictionary(
+            fc.string({ maxLength: 6 }),
+            fc.dictionary(fc.string({ maxLength: 3 }), entry, { maxKeys: 2 }),
+            { maxKeys: 2 },
+          ),
+        },
+        { requiredKeys: [] },
+      )
+      .map((v) => JSON.stringify(v)),
+  );
+  fc.assert(
+    fc.property(settings, (text) => {
+      try {
+        parse(text);
+      } catch (error) {
+        if (!(error instanceof notConfigured)) throw error;
+      }
+    }),
+    { numRuns: RUNS * 25, seed: SEED },
+  );
+}
+
 describe("RATE_LIMITS", () => {
   it("any setting parses or is refused as not configured, never anything else", () => {
     const policy = fc.dictionary(
       fc.constantFrom("algorithm", "limit", "window", "refillRate", "onBackendFailure", "timeoutMs", "ipv6Prefix", "x"),
       element,
     );
-    const settings = fc.oneof(
-      fc.string(),
-      fc.jsonValue().map((v) => JSON.stringify(v)),
-      fc
-        .record(
-          {
-            default: policy,
-            ip: policy,
-            reads: policy,
-            functions: fc.dictionary(fc.string({ maxLength: 6 }), policy, { maxKeys: 2 }),
-            tiers: fc.dictionary(
-              fc.string({ maxLength: 6 }),
-              fc.dictionary(fc.string({ maxLength: 3 }), policy, { maxKeys: 2 }),
-              { maxKeys: 2 },
-            ),
-          },
-          { requiredKeys: [] },
-        )
-        .map((v) => JSON.stringify(v)),
+    anySettingParsesOrIsRefused(parseRateLimitSettings, RateLimitNotConfigured, policy, ["default", "ip", "reads"]);
+  });
+});
+
+describe("RELEASE_POLICIES", () => {
+  it("any setting parses or is refused as not configured, never anything else", () => {
+    const policy = fc.dictionary(
+      fc.constantFrom("name", "decimals", "k", "cutoff", "scale", "beta", "gamma", "x"),
+      fc.oneof(element, fc.constantFrom("full", "rounded", "top-k", "label-only", "gaussian-noise", "reverse-sigmoid")),
     );
-    fc.assert(
-      fc.property(settings, (text) => {
-        try {
-          parseRateLimitSettings(text);
-        } catch (error) {
-          if (!(error instanceof RateLimitNotConfigured)) throw error;
-        }
-      }),
-      { numRuns: RUNS * 25, seed: SEED },
-    );
+    anySettingParsesOrIsRefused(parseReleaseSettings, ReleasePolicyNotConfigured, policy, []);
   });
 });
