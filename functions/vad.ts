@@ -49,6 +49,9 @@ export default defineFunction({
   // A stream's segments come from hysteresis around 0.5 (vad-web's defaults: 0.5 and 0.35), which
   // three decimals serve, as does a drawn probability; ART's Rounded defaults to three as well.
   release: { default: { name: "rounded", decimals: 3 }, scores: ["output"] },
+  // Frames of one stream are neither independent nor like each other by chance, so distances
+  // between them say nothing: the boundary share alone watches vad. Like its limit, it fails open.
+  probing: { signals: { duplicates: false, prada: false }, onMonitorFailure: "open" },
   preprocess: async ({ audio, state }, context) => [
     { name: "input", datatype: "FP32", shape: [1, FRAME], data: audio },
     {

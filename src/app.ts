@@ -3,11 +3,12 @@
  *
  *   request id -> security headers -> audit -> CORS headers -> limit by IP -> answer preflights
  *     -> authenticate -> resolve function -> authorize -> choose the release policy
- *     -> limit by principal (reads: limit reads) -> read and validate input -> charge the batch
- *     -> inference -> release -> response
+ *     -> refuse known probers -> limit by principal (reads: limit reads) -> read and validate input
+ *     -> charge the batch -> inference -> watch for probing -> release -> response
  *
  * A function the caller may not read does not exist for them: the same 404 as an unknown name.
- * What of the model's answer leaves is the function's release policy's to say (src/release).
+ * What of the model's answer leaves is the function's release policy's to say (src/release),
+ * narrowed to labels or refused when the caller looks like probing the model (src/probing).
  * The audit step wraps the rest: whatever the outcome, one event goes to the audit queue after
  * the response.
  */
@@ -35,6 +36,7 @@ import { readInferRequest, selectOutputs } from "./oip/request";
 import { inferResponse, modelMetadata } from "./oip/response";
 import { SERVER_METADATA } from "./oip/schemas";
 import { openApiDocuments } from "./openapi/serve";
+import { probingWatch } from "./probing/watch";
 import { rateLimiting } from "./ratelimit/middleware";
 import { parseRateLimitSettings } from "./ratelimit/policy";
 import { chooseReleasePolicy } from "./release/middleware";
@@ -113,7 +115,15 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   });
   const mayInvoke = requireScope((c) => invokeScopes(c.var.fn));
   /** What an inference request passes before its handler, on both routes. */
-  const invocation = [resolveFunction, mayInvoke, chooseReleasePolicy, limitByPrincipal, limitBodyToFunction] as const;
+  const probing = probingWatch();
+  const invocation = [
+    resolveFunction,
+    mayInvoke,
+    chooseReleasePolicy,
+    probing.refuseKnownProbers,
+    limitByPrincipal,
+    limitBodyToFunction,
+  ] as const;
 
   const readable = (c: Context<AppEnv>) => functions.filter((fn) => holdsAny(c.var.principal, readScopes(fn)));
 
@@ -132,10 +142,11 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     const { fn, release } = c.var;
     requireJson(c);
     const input = parseWith(fn.input, readJson(c), "invalid_input");
-    const context = functionContext(c, release.policy);
+    const context = functionContext(c);
     const feeds = toOrtFeeds(fn.model, await fn.preprocess(input, context));
     await limits.chargeBatch(c, batchSize(fn.model, feeds));
     const { outputs } = await runModel(c, models, fn.model, feeds);
+    await probing.watch(c, feeds, outputs);
     const released = releaseScoreOutputs(release.policy, fn.release.scores, outputs);
     const output = await fn.postprocess(released, input, context);
     recordOutput(c, fn.auditSummary(output));
@@ -172,13 +183,10 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
         raw,
       } = releasableOutputs(fn, selectOutputs(fn.model, request), c.var.principal, request.outputs !== undefined);
       await limits.chargeBatch(c, batchSize(fn.model, feeds));
-      const { outputs } = await runModel(
-        c,
-        models,
-        fn.model,
-        feeds,
-        wanted.map((o) => o.spec.name),
-      );
+      // The watch reads the scores even when the caller asked only for other outputs.
+      const computed = new Set([...wanted.map((o) => o.spec.name), ...(fn.probing ? fn.release.scores : [])]);
+      const { outputs } = await runModel(c, models, fn.model, feeds, [...computed]);
+      await probing.watch(c, feeds, outputs);
       const tensors = releaseScoreOutputs(release.policy, fn.release.scores, outputs);
       recordOutput(c, Object.fromEntries(wanted.map((o) => [o.spec.name, tensors[o.spec.name].dims.join("x")])));
       if (raw.length > 0) release.rawOutputs = raw;

@@ -7,6 +7,8 @@ import type { Principal } from "./auth/types";
 import type { InferenceFunction } from "./functions/define";
 import type { ort } from "./inference/runtime";
 import type { ModelManifest } from "./models/manifest";
+import type { ProbingMonitor } from "./probing/durable-object";
+import type { Verdict } from "./probing/types";
 import type { RateLimiter } from "./ratelimit/durable-object";
 import type { RateLimitDecision } from "./ratelimit/types";
 import type { ReleasePolicy } from "./release/types";
@@ -26,6 +28,8 @@ export interface Bindings extends AuthSettings {
   UPSTASH_REDIS_REST_URL?: string;
   UPSTASH_REDIS_REST_TOKEN?: string;
   RATE_LIMITER?: DurableObjectNamespace<RateLimiter>;
+  /** The probing detector's memory: one object per principal and function (src/probing). */
+  PROBING_MONITOR?: DurableObjectNamespace<ProbingMonitor>;
   /** Release policies by function and tier, as JSON (see src/release/settings.ts). */
   RELEASE_POLICIES?: string;
   /** Secret: the key recurrent state is sealed with (AES-256-GCM via HKDF), base64url (src/release/state-key.ts). */
@@ -97,6 +101,8 @@ export interface Variables extends RequestIdVariables {
    * raw OIP outputs it released (src/release), for the audit log.
    */
   release: { policy: ReleasePolicy; rawOutputs?: string[] };
+  /** On watched inference routes: the probing detector's verdict on the principal (src/probing). */
+  probing?: Verdict;
   /** Every rate-limit decision taken for the request, for the audit log. */
   rateLimits?: RateLimitDecision[];
   /** The function a request addresses, once resolved from the URL. */

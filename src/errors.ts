@@ -155,7 +155,30 @@ export class RateLimitNotConfigured extends BastionError {
   }
 }
 
-/** 503: auditing is on but its queue or pepper is missing; nothing is served unaudited. */
+/**
+ * 429: this principal's queries look like probing or model extraction (src/probing). No
+ * `Retry-After`: waiting does not help, and a client that retried would only add strikes.
+ */
+export class ProbingSuspected extends BastionError {
+  constructor() {
+    super(429, "probing_suspected", "these queries look like probing the model; answers are withheld");
+  }
+}
+
+/** 403: the principal kept probing after refusals and is stopped for this function until an operator clears it. */
+export class PrincipalStopped extends BastionError {
+  constructor() {
+    super(403, "principal_stopped", "stopped for probing the model; an operator must clear it");
+  }
+}
+
+/** 503: the probing monitor cannot be reached and the function watches for probing closed. */
+export class ProbingUnavailable extends BastionError {
+  constructor(message: string) {
+    super(503, "probing_unavailable", message, { "Retry-After": "1" });
+  }
+}
+
 /** 503: `CORS_ORIGINS` is set but not a list of exact origins. */
 export class CorsNotConfigured extends BastionError {
   constructor(message: string) {
@@ -163,6 +186,7 @@ export class CorsNotConfigured extends BastionError {
   }
 }
 
+/** 503: auditing is on but its queue or pepper is missing; nothing is served unaudited. */
 export class AuditNotConfigured extends BastionError {
   constructor(missing: string) {
     super(503, "audit_not_configured", `auditing is on but ${missing} is not configured`);

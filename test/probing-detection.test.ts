@@ -6,13 +6,15 @@
  */
 import { readFileSync } from "node:fs";
 import { beforeAll, describe, expect, it } from "vitest";
+import vad from "../functions/vad";
 import { loadDigits, PIXELS } from "../models/digits/dataset";
 import { trainedModel } from "../models/trained";
 import { Resampler } from "../src/client/resample";
 import { parseManifest } from "../src/models/manifest";
-import { DEFAULT_PROBING_POLICY, probingPolicy } from "../src/probing/policy";
+import { DEFAULT_PROBING_POLICY } from "../src/probing/policy";
 import { createProjector } from "../src/probing/projection";
 import { type RecordedQuery, replay } from "../src/probing/replay";
+import type { ProbingPolicy } from "../src/probing/types";
 import type { AttackName } from "../src/robustness/attacks";
 import { Random } from "../src/robustness/random";
 import { runAttack } from "../src/robustness/run";
@@ -100,8 +102,7 @@ const SENTENCES = [
   "how much does a ticket to the coast cost",
 ];
 
-/** As functions/vad.ts declares it: the boundary alone (TODO: import once the function declares it). */
-const VAD_PROBING = probingPolicy({ signals: { duplicates: false, prada: false } });
+const VAD_PROBING = vad.probing as ProbingPolicy;
 
 describe("the probing detector on vad", () => {
   it("barely flags real speech streamed frame by frame, from many principals", async () => {

@@ -30,6 +30,7 @@ const COLUMNS: [string, (e: AuditEvent) => unknown][] = [
   ["input_digest", (e) => e.inputDigest],
   ["output", (e) => (e.output ? JSON.stringify(e.output) : undefined)],
   ["release", (e) => (e.release ? JSON.stringify(e.release) : undefined)],
+  ["probing", (e) => (e.probing ? JSON.stringify(e.probing) : undefined)],
   ["rate_limits", (e) => JSON.stringify(e.rateLimits)],
 ];
 

@@ -17,7 +17,7 @@ export interface RequestFacts {
 }
 
 export async function buildEvent(c: Context<AppEnv>, facts: RequestFacts, pepper: CryptoKey): Promise<AuditEvent> {
-  const { principal, fn, inference, release, rateLimits = [] } = c.var;
+  const { principal, fn, inference, release, probing, rateLimits = [] } = c.var;
   const status = c.res.status;
   const errorCode = status >= 400 ? errorCodeOf(c) : undefined;
   const cf = (c.req.raw as { cf?: { country?: string } }).cf;
@@ -48,6 +48,13 @@ export async function buildEvent(c: Context<AppEnv>, facts: RequestFacts, pepper
     inputDigest: inference ? await hmacHex(pepper, await canonicalTensors(inference.feeds)) : undefined,
     output: inference?.summary,
     release: release && { ...release.policy, ...(release.rawOutputs ? { rawOutputs: release.rawOutputs } : {}) },
+    probing: probing && {
+      level: probing.level,
+      strikes: probing.strikes,
+      signals: Object.entries(probing.signals)
+        .filter(([, flagged]) => flagged)
+        .map(([signal]) => signal),
+    },
     rateLimits: rateLimits.map(({ scope, backend, allowed, remaining, outcome }) => ({
       scope,
       backend,

@@ -68,6 +68,8 @@ export interface AuditEvent {
    * and the raw OIP outputs released to a caller holding `infer:raw`.
    */
   release?: { name: string; version: number; params: Record<string, number>; rawOutputs?: string[] };
+  /** The probing detector's verdict on the caller after this request (src/probing), when watched. */
+  probing?: { level: string; strikes: number; signals: string[] };
   rateLimits: {
     scope: "ip" | "principal" | "reads";
     backend: string;

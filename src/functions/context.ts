@@ -9,10 +9,10 @@ import type { AppEnv } from "../env";
 import { applyPolicy } from "../release/policies";
 import { openState, type StateBinding, sealState } from "../release/sealed-state";
 import { stateKey } from "../release/state-key";
-import type { ReleasePolicy } from "../release/types";
 import type { FunctionContext } from "./define";
 
-export function functionContext(c: Context<AppEnv>, policy: ReleasePolicy): FunctionContext {
+/** `release` reads the request's policy when it is called: the probing watch may have narrowed it since. */
+export function functionContext(c: Context<AppEnv>): FunctionContext {
   const { fn, principal } = c.var;
   const binding = async (): Promise<StateBinding> => ({
     principal: await principalDigest(principal),
@@ -20,7 +20,7 @@ export function functionContext(c: Context<AppEnv>, policy: ReleasePolicy): Func
     model: fn.model,
   });
   return {
-    release: (scores) => applyPolicy(policy, scores),
+    release: (scores) => applyPolicy(c.var.release.policy, scores),
     state: {
       seal: async (values) => sealState(await stateKey(c.env), await binding(), values),
       open: async (token, length) => openState(await stateKey(c.env), await binding(), token, length),

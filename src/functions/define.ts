@@ -6,6 +6,8 @@ import type { z } from "zod";
 import type { ort } from "../inference/runtime";
 import type { TensorInput } from "../inference/tensors";
 import type { ModelManifest } from "../models/manifest";
+import { type ProbingSettings, probingPolicy } from "../probing/policy";
+import type { ProbingPolicy } from "../probing/types";
 import type { RateLimitPolicy } from "../ratelimit/types";
 import { resolvePolicy } from "../release/policies";
 import type { ReleaseDeclaration, Scores } from "../release/types";
@@ -38,6 +40,11 @@ export interface FunctionDefinition<Input, Output, Name extends string = string,
    * that serves the function's purpose, and which outputs are class scores; the rest are raw.
    */
   release: ReleaseDeclaration;
+  /**
+   * Watching for probing and model extraction (src/probing): the detector's settings over its
+   * defaults, or `false`. Default: on for functions with class scores, off for those without.
+   */
+  probing?: ProbingSettings | false;
   /** What of the output may appear in the audit log (never the raw input). */
   auditSummary(output: Output): Record<string, string | number | boolean>;
   /** Scope a caller's token must grant. Default `infer:<name>`. */
@@ -65,7 +72,9 @@ export type InferenceFunction<
   Output = unknown,
   Name extends string = string,
   JsonInput = unknown,
-> = Required<FunctionDefinition<Input, Output, Name, JsonInput>>;
+> = Required<Omit<FunctionDefinition<Input, Output, Name, JsonInput>, "probing">> & {
+  probing: ProbingPolicy | false;
+};
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 
 export function defineFunction<Input, Output, const Name extends string, JsonInput>(
@@ -82,6 +91,10 @@ export function defineFunction<Input, Output, const Name extends string, JsonInp
     scope: definition.scope ?? `infer:${definition.name}`,
     rateLimit: definition.rateLimit ?? {},
     maxBodyBytes: definition.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    probing:
+      definition.probing === false || definition.release.scores.length === 0
+        ? false
+        : probingPolicy(definition.probing),
   };
 }
 

@@ -16,6 +16,7 @@ export const DEFAULT_PROBING_POLICY: ProbingPolicy = {
   pradaDelta: 0.8,
   ttlSeconds: 3600,
   ladder: { labelOnly: 20, refuse: 50, stop: 200 },
+  watchOnlyTiers: ["redteam"],
   onMonitorFailure: "closed",
 };
 

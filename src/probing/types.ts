@@ -40,6 +40,8 @@ export interface ProbingPolicy {
   /** Observations forgotten after this many seconds (stops are not). */
   ttlSeconds: number;
   ladder: ProbingLadder;
+  /** Tiers observed and recorded but never hindered: sanctioned red teams. */
+  watchOnlyTiers: string[];
   /** When the monitor cannot be reached: refuse (closed, the default) or answer unwatched (open). */
   onMonitorFailure: "closed" | "open";
 }

@@ -1,0 +1,130 @@
+/**
+ * The request path's probing step (types.ts tells the story). After inference, each input of the
+ * batch and its unreleased scores become an observation for the principal's monitor (a Durable
+ * Object per principal and function); its verdict decides what this answer may be:
+ *
+ *   none, flagged -> the function's release policy (the verdict is recorded in the audit event)
+ *   label-only    -> labels only (ART's ClassLabels), whatever the policy
+ *   refused       -> 429 `probing_suspected`, nothing released
+ *   stopped       -> 403 `principal_stopped`, until an operator clears it
+ *
+ * A principal refused or stopped is remembered in the isolate for a minute, so its next requests
+ * are refused before they run (each still a strike, so refusals climb to the stop). An operator's
+ * clear reaches an isolate within that minute. Tiers listed in `watchOnlyTiers` (default
+ * `redteam`: sanctioned attacks, `npm run redteam`) are observed and recorded, never hindered.
+ */
+import type { Context } from "hono";
+import { createMiddleware } from "hono/factory";
+import { principalDigest } from "../auth/principal-digest";
+import type { AppEnv } from "../env";
+import { PrincipalStopped, ProbingSuspected, ProbingUnavailable } from "../errors";
+import type { ort } from "../inference/runtime";
+import { resolvePolicy } from "../release/policies";
+import type { ObservationMessage, ProbingMonitor } from "./durable-object";
+import { summarizeScores } from "./observation";
+import { createProjector, type Projector } from "./projection";
+import type { ProbingLevel, ProbingPolicy, Verdict } from "./types";
+
+const REMEMBER_REFUSALS_MS = 60_000;
+const LABEL_ONLY = resolvePolicy({ name: "label-only" });
+
+export function probingWatch() {
+  const refused = new Map<string, { level: ProbingLevel; until: number }>();
+  let projector: { seed: string; project: Projector } | undefined;
+
+  const monitorOf = async (c: Context<AppEnv>) => {
+    const namespace = c.env.PROBING_MONITOR;
+    if (!namespace) throw new ProbingUnavailable("no PROBING_MONITOR binding");
+    const key = `${await principalDigest(c.var.principal)}:${c.var.fn.name}`;
+    return { key, monitor: namespace.get(namespace.idFromName(key)) as DurableObjectStub<ProbingMonitor> };
+  };
+
+  /** Applies a verdict: remembered, recorded for the audit log, and enforced unless the tier is exempt. */
+  const enforce = (c: Context<AppEnv>, policy: ProbingPolicy, key: string, verdict: Verdict) => {
+    c.set("probing", verdict);
+    if (policy.watchOnlyTiers.includes(c.var.principal.tier)) return;
+    if (verdict.level === "refused" || verdict.level === "stopped")
+      refused.set(key, { level: verdict.level, until: Date.now() + REMEMBER_REFUSALS_MS });
+    else refused.delete(key);
+    if (verdict.level === "stopped") throw new PrincipalStopped();
+    if (verdict.level === "refused") throw new ProbingSuspected();
+    if (verdict.level === "label-only") c.var.release.policy = LABEL_ONLY;
+  };
+
+  return {
+    /** Before anything runs: a principal this isolate has seen refused goes no further (one more strike). */
+    refuseKnownProbers: createMiddleware<AppEnv>(async (c, next) => {
+      const policy = c.var.fn.probing;
+      if (policy) {
+        const { key, monitor } = await monitorOf(c);
+        const known = refused.get(key);
+        if (known && known.until >= Date.now())
+          enforce(c, policy, key, await guarded(policy, () => monitor.strike(policy)));
+      }
+      await next();
+    }),
+
+    /**
+     * After inference: observes the batch (its first input, and its unreleased scores) and, on the
+     * ladder's rungs, narrows the release policy to labels or refuses the answer.
+     */
+    async watch(c: Context<AppEnv>, feeds: Record<string, ort.Tensor>, outputs: Record<string, ort.Tensor>) {
+      const { fn } = c.var;
+      const policy = fn.probing;
+      if (!policy) return;
+      const input = feeds[fn.model.signature.inputs[0].name];
+      const scores = outputs[fn.release.scores[0]];
+      const { key, monitor } = await monitorOf(c);
+      const project = await projectorFor(c);
+      const verdict = await guarded(policy, () => monitor.observe(observations(project, input, scores), policy));
+      enforce(c, policy, key, verdict);
+    },
+  };
+
+  /** The projection's key: derived from STATE_KEY (HKDF), so it is secret and stable per deployment. */
+  async function projectorFor(c: Context<AppEnv>): Promise<Projector> {
+    const secret = c.env.STATE_KEY ?? "";
+    if (projector?.seed !== secret) {
+      const material = await crypto.subtle.importKey("raw", new TextEncoder().encode(secret), "HKDF", false, [
+        "deriveBits",
+      ]);
+      const bits = await crypto.subtle.deriveBits(
+        {
+          name: "HKDF",
+          hash: "SHA-256",
+          salt: new Uint8Array(0),
+          info: new TextEncoder().encode("bastion probing projection v1"),
+        },
+        material,
+        256,
+      );
+      projector = { seed: secret, project: createProjector(new Uint8Array(bits)) };
+    }
+    return projector.project;
+  }
+}
+
+/** One observation per batch item: the item's input projected, its scores summarised. */
+function observations(project: Projector, input: ort.Tensor, scores: ort.Tensor): ObservationMessage[] {
+  const batch = input.dims[0] ?? 1;
+  const inputData = input.data as Float32Array;
+  const scoreData = scores.data as Float32Array;
+  const inputSize = inputData.length / batch;
+  const scoreSize = scoreData.length / batch;
+  return Array.from({ length: batch }, (_, i) => ({
+    projection: Array.from(project(inputData.subarray(i * inputSize, (i + 1) * inputSize))),
+    ...summarizeScores(scoreData.subarray(i * scoreSize, (i + 1) * scoreSize)),
+  }));
+}
+
+/** The monitor's answer, or the function's failure mode when it cannot be had. */
+async function guarded(policy: ProbingPolicy, ask: () => Promise<Verdict>): Promise<Verdict> {
+  try {
+    return await ask();
+  } catch (error) {
+    console.warn(JSON.stringify({ event: "probing_monitor_failed", error: String(error) }));
+    if (policy.onMonitorFailure === "open")
+      return { level: "none", strikes: 0, signals: { boundary: false, duplicates: false, prada: false } };
+    throw new ProbingUnavailable("the probing monitor is unavailable");
+  }
+}

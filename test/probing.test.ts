@@ -1,0 +1,129 @@
+/**
+ * Probing detection on the real worker: a HopSkipJump run recorded against the digits model is
+ * replayed over OIP by one principal and climbs the ladder (full answers, labels only, 429
+ * probing_suspected, 403 principal_stopped); the same queries from a red-team token are watched
+ * and recorded but never hindered; an honest principal is never hindered; the audit log records
+ * the verdicts.
+ */
+import { readFileSync } from "node:fs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { loadDigits, PIXELS } from "../models/digits/dataset";
+import { trainedModel } from "../models/trained";
+import { parseManifest } from "../src/models/manifest";
+import { DEFAULT_PROBING_POLICY } from "../src/probing/policy";
+import { Random } from "../src/robustness/random";
+import { runAttack } from "../src/robustness/run";
+import { onnxTarget } from "../src/robustness/targets/onnx";
+import { recordingClassifier } from "../src/robustness/targets/recording";
+import { drained } from "./audit-log";
+import { postJson, startWorker, type TestWorker, tokenWithScopes } from "./worker";
+
+const manifest = parseManifest(JSON.parse(readFileSync("models/digits.json", "utf8")));
+const BATCH = 5;
+/** Requests sent, so the audit test can wait for all of their events. */
+let sent = 0;
+let worker: TestWorker;
+let attackInputs: Float32Array[];
+let digits: ReturnType<typeof loadDigits>;
+
+beforeAll(async () => {
+  if (!("recipe" in manifest.source)) throw new Error("the digits manifest names no recipe");
+  const { bytes } = await trainedModel(manifest.id, manifest.source);
+  digits = loadDigits(manifest.source.dataset, manifest.source.seed);
+  const recording = recordingClassifier(await onnxTarget(bytes, { clip: [0, 1], shape: [1, 28, 28] }));
+  const example = { data: digits.test.x.slice(0, PIXELS), label: digits.test.labels[0] };
+  await runAttack(recording, [example], { attack: "hsj", norm: "2", seed: 3, queries: 600, concurrency: 1 });
+  attackInputs = recording.trace.map((q) => q.input);
+  worker = await startWorker({
+    vars: { RATE_LIMITS: JSON.stringify({ ip: { limit: 100_000 }, functions: { digits: { limit: 100_000 } } }) },
+  });
+});
+afterAll(() => worker?.dispose());
+
+interface Answer {
+  status: number;
+  code?: string;
+  probabilities?: number[][];
+}
+
+/** Sends `inputs` to digits over OIP in batches, as `token`'s principal; one answer per batch. */
+async function send(inputs: Float32Array[], token: string, until?: (answer: Answer) => boolean): Promise<Answer[]> {
+  const answers: Answer[] = [];
+  for (let start = 0; start < inputs.length; start += BATCH) {
+    const batch = inputs.slice(start, start + BATCH);
+    const response = await postJson(
+      worker,
+      "/v2/models/digits/infer",
+      {
+        inputs: [
+          { name: "x", datatype: "FP32", shape: [batch.length, PIXELS], data: batch.flatMap((x) => Array.from(x)) },
+        ],
+      },
+      { authorization: `Bearer ${token}` },
+    );
+    sent++;
+    const body = (await response.json()) as { code?: string; outputs?: { data: number[] }[] };
+    const data = body.outputs?.[0].data;
+    const probabilities = data && Array.from({ length: batch.length }, (_, i) => data.slice(i * 10, (i + 1) * 10));
+    const answer = { status: response.status, code: body.code, probabilities };
+    answers.push(answer);
+    if (until?.(answer)) break;
+  }
+  return answers;
+}
+
+const isOneHot = (row: number[]) => row.filter((p) => p === 1).length === 1 && row.every((p) => p === 0 || p === 1);
+const token = (sub: string, tier?: string) => tokenWithScopes("infer:digits", { sub, ...(tier ? { tier } : {}) });
+
+describe("probing on the real worker", () => {
+  it("climbs the ladder for a replayed HopSkipJump run: scores, labels only, 429, then a stop", async () => {
+    const attacker = await token(`attacker-${crypto.randomUUID()}`);
+    const answers = await send(attackInputs, attacker, (a) => a.code === "probing_suspected");
+    const { ladder, minObservations } = DEFAULT_PROBING_POLICY;
+    const rung = (answer: Answer) =>
+      answer.status !== 200 ? answer.code : answer.probabilities?.every(isOneHot) ? "label-only" : "scores";
+    const rungs = answers.map(rung);
+    // Each batch is BATCH observations; the first flag comes once minObservations are in.
+    expect(rungs.slice(0, Math.floor(minObservations / BATCH))).toEqual(
+      new Array(Math.floor(minObservations / BATCH)).fill("scores"),
+    );
+    expect(rungs).toContain("label-only");
+    expect(rungs.at(-1)).toBe("probing_suspected");
+    expect(rungs.indexOf("label-only")).toBeLessThan(rungs.indexOf("probing_suspected"));
+    // Refused, and still at it: every request is a strike, up to the stop.
+    const statuses: string[] = [];
+    for (let i = 0; i < ladder.stop && statuses.at(-1) !== "principal_stopped"; i++) {
+      statuses.push((await send(attackInputs.slice(0, 1), attacker))[0].code ?? "answered");
+    }
+    expect(new Set(statuses)).toEqual(new Set(["probing_suspected", "principal_stopped"]));
+    // A stop holds whatever comes next.
+    const [honestLooking] = await send([digits.test.x.slice(PIXELS, 2 * PIXELS)], attacker);
+    expect(honestLooking).toMatchObject({ status: 403, code: "principal_stopped" });
+  });
+
+  it("watches a red-team tier without hindering it, and an honest caller is never hindered", async () => {
+    const redTeam = await send(attackInputs.slice(0, 200), await token(`red-${crypto.randomUUID()}`, "redteam"));
+    expect(redTeam.every((a) => a.status === 200 && !a.probabilities?.every(isOneHot))).toBe(true);
+    const random = new Random(9);
+    const picks = Array.from({ length: 300 }, () => random.int(0, digits.test.count));
+    const honest = await send(
+      picks.map((i) => digits.test.x.slice(i * PIXELS, (i + 1) * PIXELS)),
+      await token(`honest-${crypto.randomUUID()}`),
+    );
+    expect(honest.map((a) => a.status)).toEqual(new Array(honest.length).fill(200));
+    // Rounded to two decimals (the default policy), never labels only.
+    expect(honest.some((a) => a.probabilities?.some((row) => !isOneHot(row)))).toBe(true);
+  });
+
+  it("records each watched answer's verdict in the audit log", async () => {
+    const { logged } = await drained(worker, sent);
+    const watched = logged.filter((event) => event.probing);
+    expect(watched.length).toBeGreaterThan(0);
+    const levels = new Set(watched.map((event) => event.probing?.level));
+    expect(levels).toContain("none");
+    expect(levels).toContain("label-only");
+    expect(watched.some((event) => event.probing?.signals.includes("boundary"))).toBe(true);
+    // The red team's events name its tier and its verdicts, for the report.
+    expect(watched.some((event) => event.principal?.tier === "redteam" && event.probing?.level !== "none")).toBe(true);
+  });
+});
