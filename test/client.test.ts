@@ -105,7 +105,7 @@ describe("with the deployed functions", () => {
     it("lists the functions, describes and readies their models", async () => {
       const client = clientOf(w, token);
       const names = (await client.functions()).map((fn) => fn.name);
-      expect(names.sort()).toEqual(["text-detect", "text-orientation", "vad"]);
+      expect(names.sort()).toEqual(["digits", "text-detect", "text-orientation", "vad"]);
       const vad = await client.model("vad");
       expect(vad.inputs.map((input) => input.name)).toEqual(["input", "state", "sr"]);
       expect(await client.model("vad", { version: vad.versions[0] })).toEqual(vad);
