@@ -20,7 +20,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { auditTrail, missingAuditSetting } from "./audit/middleware";
 import { describePrincipal } from "./auth/describe";
 import { authenticate, requireScope, verifierCache } from "./auth/middleware";
-import { holdsAny, invokeScopes, MODELS_READ_SCOPE, readScopes } from "./auth/scopes";
+import { ADMIN_SCOPE, holdsAny, invokeScopes, MODELS_READ_SCOPE, readScopes } from "./auth/scopes";
 import { crossOrigin } from "./cors/middleware";
 import { parseCorsOrigins } from "./cors/origins";
 import type { AppEnv } from "./env";
@@ -152,6 +152,20 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     recordOutput(c, fn.auditSummary(output));
     return c.json(output);
   });
+
+  // An operator lifts a probing stop. The principal is named by its digest (npm run ops computes
+  // it), so no subject travels in a URL or lands in the log.
+  app.post(
+    "/v1/admin/probing/:name/:principal/clear",
+    requireScope(() => [ADMIN_SCOPE]),
+    limitReads,
+    async (c) => {
+      const fn = byName.get(c.req.param("name"));
+      if (!fn) throw new NotFound("function_not_found", `no function named "${c.req.param("name")}"`);
+      await probing.clear(c, fn, c.req.param("principal"));
+      return c.json({ function: fn.name, principal: c.req.param("principal"), cleared: true });
+    },
+  );
 
   const model = ["/v2/models/:name", "/v2/models/:name/versions/:version"];
 

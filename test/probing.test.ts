@@ -2,10 +2,12 @@
  * Probing detection on the real worker: a HopSkipJump run recorded against the digits model is
  * replayed over OIP by one principal and climbs the ladder (full answers, labels only, 429
  * probing_suspected, 403 principal_stopped); the same queries from a red-team token are watched
- * and recorded but never hindered; an honest principal is never hindered; the audit log records
- * the verdicts.
+ * and recorded but never hindered; an honest principal is never hindered; an operator's
+ * `npm run ops -- probing-clear` lifts a stop; the audit log records the verdicts.
  */
+import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDigits, PIXELS } from "../models/digits/dataset";
 import { trainedModel } from "../models/trained";
@@ -18,6 +20,7 @@ import { recordingClassifier } from "../src/robustness/targets/recording";
 import { drained } from "./audit-log";
 import { postJson, startWorker, type TestWorker, tokenWithScopes } from "./worker";
 
+const run = promisify(execFile);
 const manifest = parseManifest(JSON.parse(readFileSync("models/digits.json", "utf8")));
 const BATCH = 5;
 /** Requests sent, so the audit test can wait for all of their events. */
@@ -77,7 +80,8 @@ const token = (sub: string, tier?: string) => tokenWithScopes("infer:digits", { 
 
 describe("probing on the real worker", () => {
   it("climbs the ladder for a replayed HopSkipJump run: scores, labels only, 429, then a stop", async () => {
-    const attacker = await token(`attacker-${crypto.randomUUID()}`);
+    const attackerSub = `attacker-${crypto.randomUUID()}`;
+    const attacker = await token(attackerSub);
     const answers = await send(attackInputs, attacker, (a) => a.code === "probing_suspected");
     const { ladder, minObservations } = DEFAULT_PROBING_POLICY;
     const rung = (answer: Answer) =>
@@ -97,8 +101,19 @@ describe("probing on the real worker", () => {
     }
     expect(new Set(statuses)).toEqual(new Set(["probing_suspected", "principal_stopped"]));
     // A stop holds whatever comes next.
-    const [honestLooking] = await send([digits.test.x.slice(PIXELS, 2 * PIXELS)], attacker);
-    expect(honestLooking).toMatchObject({ status: 403, code: "principal_stopped" });
+    const honestLooking = [digits.test.x.slice(PIXELS, 2 * PIXELS)];
+    expect((await send(honestLooking, attacker))[0]).toMatchObject({ status: 403, code: "principal_stopped" });
+
+    // Only an operator lifts it (npm run ops, with an admin token); then the principal is answered again.
+    const clear = async (scope: string) => {
+      const adminToken = await tokenWithScopes(scope, { sub: "operator" });
+      const args = ["probing-clear", "--function", "digits", "--sub", attackerSub, "--base", worker.url.href];
+      return run(process.execPath, ["--import", "tsx", "tools/ops.ts", ...args, "--token", adminToken]);
+    };
+    await expect(clear("infer:digits")).rejects.toMatchObject({ code: 1, stderr: expect.stringContaining("403") });
+    expect((await send(honestLooking, attacker))[0].status).toBe(403);
+    expect((await clear("admin")).stdout).toContain(`cleared ${attackerSub} for digits`);
+    expect((await send(honestLooking, attacker))[0]).toMatchObject({ status: 200 });
   });
 
   it("watches a red-team tier without hindering it, and an honest caller is never hindered", async () => {

@@ -10,6 +10,8 @@ import type { Principal } from "./types";
 
 export const ALL_FUNCTIONS_SCOPE = "infer:*";
 export const MODELS_READ_SCOPE = "models:read";
+/** Operators: clearing a principal the probing detector stopped (and later admin routes). */
+export const ADMIN_SCOPE = "admin";
 /** Raw model outputs on OIP, for callers that handle them themselves (a pipeline of their own). */
 export const RAW_OUTPUTS_SCOPE = "infer:raw";
 

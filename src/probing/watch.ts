@@ -18,6 +18,7 @@ import { createMiddleware } from "hono/factory";
 import { principalDigest } from "../auth/principal-digest";
 import type { AppEnv } from "../env";
 import { PrincipalStopped, ProbingSuspected, ProbingUnavailable } from "../errors";
+import type { InferenceFunction } from "../functions/define";
 import type { ort } from "../inference/runtime";
 import { resolvePolicy } from "../release/policies";
 import type { ObservationMessage, ProbingMonitor } from "./durable-object";
@@ -32,12 +33,13 @@ export function probingWatch() {
   const refused = new Map<string, { level: ProbingLevel; until: number }>();
   let projector: { seed: string; project: Projector } | undefined;
 
-  const monitorOf = async (c: Context<AppEnv>) => {
+  const monitorFor = (c: Context<AppEnv>, principal: string, fn: string) => {
     const namespace = c.env.PROBING_MONITOR;
     if (!namespace) throw new ProbingUnavailable("no PROBING_MONITOR binding");
-    const key = `${await principalDigest(c.var.principal)}:${c.var.fn.name}`;
+    const key = `${principal}:${fn}`;
     return { key, monitor: namespace.get(namespace.idFromName(key)) as DurableObjectStub<ProbingMonitor> };
   };
+  const monitorOf = async (c: Context<AppEnv>) => monitorFor(c, await principalDigest(c.var.principal), c.var.fn.name);
 
   /** Applies a verdict: remembered, recorded for the audit log, and enforced unless the tier is exempt. */
   const enforce = (c: Context<AppEnv>, policy: ProbingPolicy, key: string, verdict: Verdict) => {
@@ -78,6 +80,13 @@ export function probingWatch() {
       const project = await projectorFor(c);
       const verdict = await guarded(policy, () => monitor.observe(observations(project, input, scores), policy));
       enforce(c, policy, key, verdict);
+    },
+
+    /** The operator's clear: the principal's observations, strikes and stop, here and in the monitor. */
+    async clear(c: Context<AppEnv>, fn: InferenceFunction, principal: string) {
+      const { key, monitor } = monitorFor(c, principal, fn.name);
+      await monitor.clear();
+      refused.delete(key);
     },
   };
 
