@@ -12,23 +12,29 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import { type ParseArgsConfig, parseArgs } from "node:util";
+import type { ReleasePolicy } from "../src/release/types";
 import { ATTACK_NAMES, type AttackName, configureAttack } from "../src/robustness/attacks";
 import type { Classifier } from "../src/robustness/attacks/types";
 import { parseExamples } from "../src/robustness/examples";
 import { runGate } from "../src/robustness/gate";
 import { heldOutExamples } from "../src/robustness/held-out";
+import { comparePolicies, parsePolicies } from "../src/robustness/policies";
 import { buildReport, type Report, writeReport } from "../src/robustness/report";
-import { type Progress, runAttack } from "../src/robustness/run";
+import { policyName, policySection } from "../src/robustness/report/policies";
+import { type Progress, type RunOptions, runAttack } from "../src/robustness/run";
 import { httpTarget } from "../src/robustness/targets/http";
 import { onnxTarget } from "../src/robustness/targets/onnx";
 
 const USAGE = `usage: npm run redteam -- (--onnx FILE | --base URL --token T --function NAME) (--inputs FILE | --heldout MODEL)
          --attack hsj|square|simba --norm 2|inf [--eps E] [--queries N] [--samples N] [--seed S]
-         [--clip MIN,MAX] [--shape C,H,W] [--params JSON] [--batch N] [--concurrency N] --out DIR
+         [--clip MIN,MAX] [--shape C,H,W] [--params JSON] [--batch N] [--concurrency N]
+         [--policies full,rounded,label-only,... | --policies JSON] --out DIR
        npm run redteam -- --gate [--out DIR]
   --params takes ART's parameter names, e.g. '{"max_iter": 20}' (hsj), '{"p_init": 0.3}' (square),
   '{"attack": "px", "epsilon": 0.2}' (simba). --heldout digits attacks the first --samples (default 20) of the
-  digits recipe's test split. The token may also come from BASTION_TOKEN.`;
+  digits recipe's test split. The token may also come from BASTION_TOKEN. --policies (local targets) runs the
+  same attack against the scores each release policy gives (names with their defaults, or a JSON list such
+  as '[{"name": "rounded", "decimals": 1}]') and reports what each costs the attacker and the honest caller.`;
 
 const DEFAULT_HELD_OUT_SAMPLES = 20;
 /** Seconds between progress lines while an example is still running (HopSkipJump's take a while). */
@@ -53,6 +59,7 @@ const { values } = parseCommandLine({
     params: { type: "string" },
     batch: { type: "string" },
     concurrency: { type: "string" },
+    policies: { type: "string" },
     out: { type: "string" },
     gate: { type: "boolean", default: false },
     help: { type: "boolean", default: false },
@@ -114,6 +121,17 @@ try {
   fail((error as Error).message);
 }
 
+let policies: ReleasePolicy[] | undefined;
+if (values.policies !== undefined) {
+  // Over HTTP the server releases under its own policy; compare there with RELEASE_POLICIES per tier.
+  if (!values.onnx) fail("--policies applies to a local target (--onnx); a served function releases under its own");
+  try {
+    policies = parsePolicies(values.policies);
+  } catch (error) {
+    fail(`--policies: ${(error as Error).message}`);
+  }
+}
+
 let target: Classifier;
 let described: Report["target"];
 if (values.onnx) {
@@ -173,7 +191,7 @@ const heartbeat = setInterval(() => {
   const seconds = ((Date.now() - started) / 1000).toFixed(0);
   console.error(`... ${examplesDone}/${examples.length} examples done, ${queriesSent} queries so far (${seconds} s)`);
 }, HEARTBEAT_S * 1000);
-const run = await runAttack(counted, examples, {
+const options: RunOptions = {
   attack,
   norm,
   eps,
@@ -190,19 +208,37 @@ const run = await runAttack(counted, examples, {
         `(${((Date.now() - started) / 1000).toFixed(1)} s)`,
     );
   },
-});
+};
+const compared = policies ? await comparePolicies(counted, examples, policies, options) : undefined;
+const runs = compared ? compared.runs : [await runAttack(counted, examples, options)];
 clearInterval(heartbeat);
 if (described.kind === "http" && "requests" in target) described.requests = target.requests as number;
 
-const report = buildReport(run, described, queries);
-const files = await writeReport(values.out, report, [
-  { report, originals: run.originals, adversarial: run.adversarial, layout: target.layout },
-]);
-const { summary } = report;
-console.error(
-  `redteam: adversarial_accuracy ${summary.adversarial_accuracy.toFixed(3)} (clean ${summary.clean_accuracy.toFixed(3)}), ` +
-    `attack_success_rate ${summary.attack_success_rate?.toFixed(3) ?? "-"}, median L2 ${summary.median_l2?.toFixed(4) ?? "-"}, ` +
-    `median Linf ${summary.median_linf?.toFixed(4) ?? "-"}, ${summary.queries.total} queries`,
+const reports = runs.map((run) => buildReport(run, described, queries));
+// With --policies, the first policy's run is the report's own; every policy's summary is under `policies`.
+const report = compared ? { ...reports[0], policies: compared.outcomes } : reports[0];
+const rendered = runs.map((run, i) => ({
+  report: reports[i],
+  originals: run.originals,
+  adversarial: run.adversarial,
+  layout: target.layout,
+  label: policies ? policyName(policies[i]) : undefined,
+}));
+const files = await writeReport(
+  values.out,
+  report,
+  rendered,
+  undefined,
+  compared ? [policySection(compared.outcomes)] : [],
 );
+for (const [i, { summary }] of reports.entries()) {
+  const honest = compared ? `, honest accuracy ${compared.outcomes[i].honestAccuracy.toFixed(3)}` : "";
+  console.error(
+    `redteam${policies ? ` [${policyName(policies[i])}]` : ""}: adversarial_accuracy ${summary.adversarial_accuracy.toFixed(3)} ` +
+      `(clean ${summary.clean_accuracy.toFixed(3)}), attack_success_rate ${summary.attack_success_rate?.toFixed(3) ?? "-"}, ` +
+      `median L2 ${summary.median_l2?.toFixed(4) ?? "-"}, median Linf ${summary.median_linf?.toFixed(4) ?? "-"}, ` +
+      `${summary.queries.total} queries${honest}`,
+  );
+}
 console.log(files.json);
 console.log(files.html);

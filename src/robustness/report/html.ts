@@ -9,13 +9,15 @@ import { type Layout, layoutOf } from "../attacks/types";
 import { robustAccuracyCurve } from "../metrics";
 import { perturbationImage, pngDataUri } from "./images";
 import type { Report } from "./json";
-import { escapeHtml, histogram, lineChart, waveform } from "./plots";
+import { escapeHtml, formatValue as format, histogram, lineChart, waveform } from "./plots";
 
 export interface RenderedRun {
   report: Report;
   originals: Float32Array[];
   adversarial: Float32Array[];
   layout?: Layout;
+  /** Told apart from runs of the same attack (the release policy it ran against). */
+  label?: string;
 }
 
 /** Points on each robust-accuracy curve. */
@@ -34,8 +36,10 @@ const SUMMARY_FIELDS = [
   "median_linf",
 ] as const;
 
-export function renderHtml(runs: RenderedRun[], title = "Bastion red team report"): string {
-  const name = (run: RenderedRun) => `${run.report.attack.name} (L${run.report.attack.norm === "2" ? "2" : "inf"})`;
+/** `sections`: more HTML after the summary (the release-policy comparison). */
+export function renderHtml(runs: RenderedRun[], title = "Bastion red team report", sections: string[] = []): string {
+  const name = (run: RenderedRun) =>
+    `${run.report.attack.name} (L${run.report.attack.norm === "2" ? "2" : "inf"})${run.label ? `, ${run.label}` : ""}`;
   const norms = [...new Set(runs.map((r) => r.report.attack.norm))];
   const curves = norms.map((norm) => {
     const ofNorm = runs.filter((r) => r.report.attack.norm === norm);
@@ -55,7 +59,7 @@ export function renderHtml(runs: RenderedRun[], title = "Bastion red team report
       })),
     });
   });
-  const sections = runs.map((run, i) => runSection(run, i, name(run)));
+  const runSections = runs.map((run, i) => runSection(run, i, name(run)));
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>${escapeHtml(title)}</title>
 <style>
@@ -70,6 +74,7 @@ figcaption { font-size: 12px; } .success { color: #b00; } .plots { display: flex
 <section id="curves"><h2>Robust accuracy against perturbation budget</h2><div class="plots">${curves.join("")}</div>
 <p>At each budget, the share of examples still classified right: no adversarial input was found within that distance. An attack's result is an upper bound; Square's says nothing beyond its own eps.</p></section>
 ${sections.join("\n")}
+${runSections.join("\n")}
 </body></html>
 `;
 }
@@ -118,9 +123,4 @@ function runSection(run: RenderedRun, index: number, title: string): string {
 <h3>Examples (original, adversarial, perturbation amplified)</h3>
 <div class="grid">${figures.join("")}</div>
 </section>`;
-}
-
-function format(value: number | null | undefined): string {
-  if (value === null || value === undefined) return "&ndash;";
-  return Number.isInteger(value) ? String(value) : value.toPrecision(4);
 }

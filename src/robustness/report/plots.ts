@@ -133,3 +133,9 @@ function fixed(v: number, digits = 1): string {
 export function escapeHtml(text: string): string {
   return text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 }
+
+/** A number for a table cell: integers as they are, others to 4 significant digits, none as a dash. */
+export function formatValue(value: number | null | undefined): string {
+  if (value === null || value === undefined) return "&ndash;";
+  return Number.isInteger(value) ? String(value) : value.toPrecision(4);
+}
