@@ -14,8 +14,9 @@ import { parseManifest } from "../src/models/manifest";
 import { numbers, pngImage } from "../src/request/schema";
 
 const MAX_SIDE = 960;
-const MEAN = [0.485, 0.456, 0.406];
-const STD = [0.229, 0.224, 0.225];
+/** Per plane, in the order of the tensor's planes (as PaddleOCR applies them); the red team's target clips by them. */
+export const MEAN = [0.485, 0.456, 0.406];
+export const STD = [0.229, 0.224, 0.225];
 const side = z.number().int().min(32).max(MAX_SIDE).multipleOf(32);
 /**
  * A page: the model sees it at most 960 on its longer side, so 2048x2048 leaves room for a scan

@@ -22,8 +22,9 @@ import { comparePolicies, parsePolicies } from "../src/robustness/policies";
 import { buildReport, type Report, writeReport } from "../src/robustness/report";
 import { policyName, policySection } from "../src/robustness/report/policies";
 import { type Progress, type RunOptions, runAttack } from "../src/robustness/run";
-import { httpTarget } from "../src/robustness/targets/http";
+import { httpTarget, principalTier } from "../src/robustness/targets/http";
 import { onnxTarget } from "../src/robustness/targets/onnx";
+import { textDetectTarget } from "../src/robustness/targets/text-detect";
 
 const USAGE = `usage: npm run redteam -- (--onnx FILE | --base URL --token T --function NAME) (--inputs FILE | --heldout MODEL)
          --attack hsj|square|simba --norm 2|inf [--eps E] [--queries N] [--samples N] [--seed S]
@@ -65,6 +66,13 @@ const { values } = parseCommandLine({
     help: { type: "boolean", default: false },
   },
 });
+
+/** text-detect's box count as the label, through /v1 with the caller's tier (read as for any served function). */
+async function textDetect(baseUrl: string, token: string, [, height, width]: number[] = []) {
+  const target = textDetectTarget({ baseUrl, token, height, width });
+  const tier = await principalTier({ baseUrl, token, functionName: "text-detect" });
+  return Object.assign(target, { tier });
+}
 
 /** parseArgs, its complaints shown with the usage. */
 function parseCommandLine<T extends ParseArgsConfig>(config: T) {
@@ -142,13 +150,20 @@ if (values.onnx) {
 } else {
   const token = values.token ?? process.env.BASTION_TOKEN;
   if (!token || !values.function) fail("--base needs --token (or BASTION_TOKEN) and --function");
-  const http = await httpTarget({
-    baseUrl: values.base as string,
-    token,
-    functionName: values.function,
-    clip,
-    maxBatch: number(values.batch, "batch"),
-  });
+  const shape = numbers(values.shape, "shape");
+  if (values.function === "text-detect" && (shape?.length !== 3 || shape[0] !== 3)) {
+    fail("text-detect takes --shape 3,HEIGHT,WIDTH (sides multiples of 32 up to 960)");
+  }
+  const http =
+    values.function === "text-detect"
+      ? await textDetect(values.base as string, token, shape)
+      : await httpTarget({
+          baseUrl: values.base as string,
+          token,
+          functionName: values.function,
+          clip,
+          maxBatch: number(values.batch, "batch"),
+        });
   target = http;
   described = {
     kind: "http",

@@ -65,7 +65,8 @@ export async function httpTarget(options: HttpTargetOptions): Promise<HttpTarget
   };
 }
 
-async function principalTier({ baseUrl, token, fetch: fetchImpl = fetch }: HttpTargetOptions) {
+/** The tier the server reads in the token, for the report and the CLI's warning. */
+export async function principalTier({ baseUrl, token, fetch: fetchImpl = fetch }: HttpTargetOptions) {
   const url = `${baseUrl.replace(/\/+$/, "")}/v1/principal`;
   const response = await fetchImpl(url, { headers: { authorization: `Bearer ${token}` } });
   if (!response.ok) return undefined;
