@@ -95,10 +95,9 @@ export const ERROR_RESPONSES: Record<string, OpenApiObject> = {
     "WWW-Authenticate": required("WWW-Authenticate"),
   }),
   Forbidden: errorWith(
-    `403 insufficient_scope: the token lacks the scope this needs (raw OIP outputs: ${RAW_OUTPUTS_SCOPE})`,
-    {
-      "WWW-Authenticate": required("WWW-Authenticate"),
-    },
+    `403 insufficient_scope: the token lacks the scope this needs (raw OIP outputs: ${RAW_OUTPUTS_SCOPE}), with ` +
+      "WWW-Authenticate; or (inference) principal_stopped: stopped for probing the model until an operator clears it",
+    { "WWW-Authenticate": HEADERS["WWW-Authenticate"] },
   ),
   NotFound: errorWith(
     "404: no such function or model version for this caller (function_not_found, model_version_not_found); a " +
@@ -106,10 +105,11 @@ export const ERROR_RESPONSES: Record<string, OpenApiObject> = {
   ),
   PayloadTooLarge: errorWith("413 payload_too_large: the body is larger than the function accepts"),
   UnsupportedMediaType: errorWith("415 unsupported_media_type: the body is not in a format the endpoint reads"),
-  TooManyRequests: errorWith("429 rate_limited: over a limit (per address, per function or for reads)", {
-    "Retry-After": required("Retry-After"),
-    "RateLimit-Remaining": required("RateLimit-Remaining"),
-  }),
+  TooManyRequests: errorWith(
+    "429 rate_limited: over a limit (per address, per function or for reads), with Retry-After; or (inference) " +
+      "probing_suspected: the queries look like probing the model, without Retry-After (retrying will not help)",
+    { "Retry-After": HEADERS["Retry-After"], "RateLimit-Remaining": required("RateLimit-Remaining") },
+  ),
   ServiceUnavailable: errorWith(
     "503: a dependency is down (auth_unavailable, rate_limit_unavailable, model_unavailable, model_key_unavailable, " +
       "model_integrity_failed: retry after Retry-After) or the deployment is not configured (*_not_configured, " +

@@ -4,7 +4,7 @@
  * the policy's time-to-live (by alarm); a stop stays until an operator clears it.
  */
 import { DurableObject } from "cloudflare:workers";
-import { emptyMonitor, levelOf, type MonitorState, observe, strike } from "./monitor";
+import { emptyMonitor, levelOf, type MonitorState, noSignals, observe, strike } from "./monitor";
 import type { ProbingLevel, ProbingPolicy, Verdict } from "./types";
 
 /** What an isolate sends per answered query: the projection as numbers, the label, the margin. */
@@ -66,7 +66,6 @@ export class ProbingMonitor extends DurableObject {
   }
 }
 
-const noSignals = () => ({ boundary: false, duplicates: false, prada: false });
 const anyOf = (a: Verdict["signals"], b: Verdict["signals"]) => ({
   boundary: a.boundary || b.boundary,
   duplicates: a.duplicates || b.duplicates,

@@ -78,6 +78,16 @@ describe("the probing monitor", () => {
     expect(state.recent).toHaveLength(1);
   });
 
+  it("does not count exact repeats (a retry, a batch run again) as evidence", () => {
+    const random = generator(5);
+    const queries = Array.from({ length: 30 }, () => benign(random));
+    const state = emptyMonitor();
+    for (let round = 0; round < 10; round++)
+      for (const [i, query] of queries.entries()) observe(state, { ...query, at: round * 30 + i }, policy);
+    expect(state.recent).toHaveLength(30);
+    expect(state.strikes).toBe(0);
+  });
+
   it("counts refused queries as strikes up to the stop", () => {
     const state = emptyMonitor();
     let verdict = strike(state, policy);

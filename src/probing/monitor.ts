@@ -32,6 +32,8 @@ export function observe(state: MonitorState, observation: Observation, policy: P
   const scale = Math.max(norm(projection), Number.EPSILON);
   let nearest = Infinity;
   for (const earlier of state.recent) nearest = Math.min(nearest, distance(projection, earlier.projection));
+  // An exact repeat (a retry, a batch job run again) tells the caller nothing new: not evidence.
+  if (nearest === 0) return { level: levelOf(state, policy), strikes: state.strikes, signals: noSignals() };
   const duplicate = nearest / scale < policy.duplicateRadius;
   const prada = observePrada(state.prada, projection, observation.label, {
     delta: policy.pradaDelta,
@@ -63,8 +65,10 @@ export function strike(state: MonitorState, policy: ProbingPolicy): Verdict {
   state.strikes++;
   const level = levelOf(state, policy);
   if (level === "stopped") state.stopped = true;
-  return { level, strikes: state.strikes, signals: { boundary: false, duplicates: false, prada: false } };
+  return { level, strikes: state.strikes, signals: noSignals() };
 }
+
+export const noSignals = () => ({ boundary: false, duplicates: false, prada: false });
 
 /**
  * More near-boundary answers than the function's normal share explains: above the baseline by

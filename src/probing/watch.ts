@@ -22,6 +22,7 @@ import type { InferenceFunction } from "../functions/define";
 import type { ort } from "../inference/runtime";
 import { resolvePolicy } from "../release/policies";
 import type { ObservationMessage, ProbingMonitor } from "./durable-object";
+import { noSignals } from "./monitor";
 import { summarizeScores } from "./observation";
 import { createProjector, type Projector } from "./projection";
 import type { ProbingLevel, ProbingPolicy, Verdict } from "./types";
@@ -132,8 +133,7 @@ async function guarded(policy: ProbingPolicy, ask: () => Promise<Verdict>): Prom
     return await ask();
   } catch (error) {
     console.warn(JSON.stringify({ event: "probing_monitor_failed", error: String(error) }));
-    if (policy.onMonitorFailure === "open")
-      return { level: "none", strikes: 0, signals: { boundary: false, duplicates: false, prada: false } };
+    if (policy.onMonitorFailure === "open") return { level: "none", strikes: 0, signals: noSignals() };
     throw new ProbingUnavailable("the probing monitor is unavailable");
   }
 }
