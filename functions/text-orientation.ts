@@ -71,7 +71,7 @@ export default defineFunction({
 });
 
 /** PaddleOCR's `resize_norm_img`: keep the aspect ratio at height 48, pad the width to 192. */
-function lineTensor(image: RgbImage): Float32Array {
+export function lineTensor(image: RgbImage): Float32Array {
   const width = Math.min(WIDTH, Math.max(1, Math.ceil((HEIGHT * image.width) / image.height)));
   const resized = resizeBilinear(image, width, HEIGHT);
   return toBgrPlanar(resized, [0.5, 0.5, 0.5], [0.5, 0.5, 0.5], WIDTH);

@@ -21,10 +21,12 @@ export interface ServedModel {
 /** What the deployed functions need beyond their metadata (their manifests' batch bounds and input ranges). */
 const KNOWN: Record<string, Partial<ServedModel> & { build?: (batch: Float32Array[]) => InferRequest }> = {
   digits: { clip: [0, 1], maxBatch: 64 },
-  "text-orientation": { clip: [-1, 1], maxBatch: 32 },
+  // 16 inputs of 3x48x192 FP32 are 1.8 MB: 32 would pass the function's 2 MB body limit (413).
+  "text-orientation": { clip: [-1, 1], maxBatch: 16 },
   vad: {
     clip: [-1, 1],
-    maxBatch: 64,
+    // A frame and its state are 3 KB: 16 (48 KB) fit the function's 64 KB body limit, 64 would not.
+    maxBatch: 16,
     inputShape: [512],
     layout: { channels: 1, height: 1, width: 512 },
     // Each frame is the first of its stream: zero state, 16 kHz.
