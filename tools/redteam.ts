@@ -33,7 +33,8 @@ const USAGE = `usage: npm run redteam -- (--onnx FILE | --base URL --token T --f
        npm run redteam -- --gate [--out DIR]
   --params takes ART's parameter names, e.g. '{"max_iter": 20}' (hsj), '{"p_init": 0.3}' (square),
   '{"attack": "px", "epsilon": 0.2}' (simba). --heldout digits attacks the first --samples (default 20) of the
-  digits recipe's test split. The token may also come from BASTION_TOKEN. --policies (local targets) runs the
+  digits recipe's test split. The token may also come from BASTION_TOKEN. --function text-detect takes
+  --shape 3,HEIGHT,WIDTH (its label: the number of boxes found). --policies (local targets) runs the
   same attack against the scores each release policy gives (names with their defaults, or a JSON list such
   as '[{"name": "rounded", "decimals": 1}]') and reports what each costs the attacker and the honest caller.`;
 
