@@ -28,6 +28,8 @@ import { createProjector, type Projector } from "./projection";
 import type { ProbingLevel, ProbingPolicy, Verdict } from "./types";
 
 const REMEMBER_REFUSALS_MS = 60_000;
+/** Refusals remembered per isolate; past that it starts over (the monitor still refuses after inference). */
+const MAX_REMEMBERED = 10_000;
 const LABEL_ONLY = resolvePolicy({ name: "label-only" });
 
 export function probingWatch() {
@@ -46,9 +48,10 @@ export function probingWatch() {
   const enforce = (c: Context<AppEnv>, policy: ProbingPolicy, key: string, verdict: Verdict) => {
     c.set("probing", verdict);
     if (policy.watchOnlyTiers.includes(c.var.principal.tier)) return;
-    if (verdict.level === "refused" || verdict.level === "stopped")
+    if (verdict.level === "refused" || verdict.level === "stopped") {
+      if (refused.size >= MAX_REMEMBERED) refused.clear();
       refused.set(key, { level: verdict.level, until: Date.now() + REMEMBER_REFUSALS_MS });
-    else refused.delete(key);
+    } else refused.delete(key);
     if (verdict.level === "stopped") throw new PrincipalStopped();
     if (verdict.level === "refused") throw new ProbingSuspected();
     if (verdict.level === "label-only") c.var.release.policy = LABEL_ONLY;
