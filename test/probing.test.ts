@@ -8,6 +8,7 @@
 import { execFile } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { promisify } from "node:util";
+import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDigits, PIXELS } from "../models/digits/dataset";
 import { trainedModel } from "../models/trained";
@@ -17,6 +18,8 @@ import { Random } from "../src/robustness/random";
 import { runAttack } from "../src/robustness/run";
 import { onnxTarget } from "../src/robustness/targets/onnx";
 import { recordingClassifier } from "../src/robustness/targets/recording";
+import { type RedisBridge, startRedisBridge } from "../tools/redis-bridge";
+import { type LocalRedis, startRedisServer } from "../tools/redis-server";
 import { drained } from "./audit-log";
 import { postJson, startWorker, type TestWorker, tokenWithScopes } from "./worker";
 
@@ -50,12 +53,17 @@ interface Answer {
 }
 
 /** Sends `inputs` to digits over OIP in batches, as `token`'s principal; one answer per batch. */
-async function send(inputs: Float32Array[], token: string, until?: (answer: Answer) => boolean): Promise<Answer[]> {
+async function send(
+  inputs: Float32Array[],
+  token: string,
+  until?: (answer: Answer) => boolean,
+  through: (batch: number) => TestWorker = () => worker,
+): Promise<Answer[]> {
   const answers: Answer[] = [];
   for (let start = 0; start < inputs.length; start += BATCH) {
     const batch = inputs.slice(start, start + BATCH);
     const response = await postJson(
-      worker,
+      through(start / BATCH),
       "/v2/models/digits/infer",
       {
         inputs: [
@@ -75,6 +83,8 @@ async function send(inputs: Float32Array[], token: string, until?: (answer: Answ
   return answers;
 }
 
+const rung = (answer: Answer) =>
+  answer.status !== 200 ? answer.code : answer.probabilities?.every(isOneHot) ? "label-only" : "scores";
 const isOneHot = (row: number[]) => row.filter((p) => p === 1).length === 1 && row.every((p) => p === 0 || p === 1);
 const token = (sub: string, tier?: string) => tokenWithScopes("infer:digits", { sub, ...(tier ? { tier } : {}) });
 
@@ -84,8 +94,6 @@ describe("probing on the real worker", () => {
     const attacker = await token(attackerSub);
     const answers = await send(attackInputs, attacker, (a) => a.code === "probing_suspected");
     const { ladder, minObservations } = DEFAULT_PROBING_POLICY;
-    const rung = (answer: Answer) =>
-      answer.status !== 200 ? answer.code : answer.probabilities?.every(isOneHot) ? "label-only" : "scores";
     const rungs = answers.map(rung);
     // Each batch is BATCH observations; the first flag comes once minObservations are in.
     expect(rungs.slice(0, Math.floor(minObservations / BATCH))).toEqual(
@@ -140,5 +148,58 @@ describe("probing on the real worker", () => {
     expect(watched.some((event) => event.probing?.signals.includes("boundary"))).toBe(true);
     // The red team's events name its tier and its verdicts, for the report.
     expect(watched.some((event) => event.principal?.tier === "redteam" && event.probing?.level !== "none")).toBe(true);
+  });
+});
+
+describe("probing state in Redis", () => {
+  let redis: LocalRedis;
+  let bridge: RedisBridge;
+  const shared: TestWorker[] = [];
+
+  beforeAll(async () => {
+    redis = await startRedisServer();
+    bridge = await startRedisBridge({ redisUrl: redis.url, token: "probing-bridge-token" });
+    const vars = {
+      UPSTASH_REDIS_REST_URL: bridge.url,
+      UPSTASH_REDIS_REST_TOKEN: bridge.token,
+      RATE_LIMITS: JSON.stringify({
+        ip: { limit: 100_000, timeoutMs: 10_000 },
+        functions: { digits: { limit: 100_000, timeoutMs: 10_000 } },
+      }),
+    };
+    shared.push(await startWorker({ vars }), await startWorker({ vars }));
+  });
+  afterAll(async () => {
+    await Promise.all(shared.map((w) => w.dispose()));
+    await bridge?.close();
+    await redis?.stop();
+  });
+
+  it("two workers sharing Redis add to one principal's state, and Redis holds no subject", async () => {
+    const subject = `attacker-${crypto.randomUUID()}`;
+    const answers = await send(
+      attackInputs,
+      await token(subject),
+      (a) => a.code === "probing_suspected",
+      (i) => shared[i % 2],
+    );
+    const rungs = answers.map(rung);
+    expect(rungs).toContain("label-only");
+    expect(rungs.at(-1)).toBe("probing_suspected");
+    // Each worker saw only every other batch, yet labels-only came as soon as it does for one worker
+    // (the first flag at observation 50, 20 strikes later): the ladder was climbed on shared state.
+    const { minObservations, ladder } = DEFAULT_PROBING_POLICY;
+    expect(rungs.indexOf("label-only")).toBeLessThanOrEqual(Math.ceil((minObservations + ladder.labelOnly) / BATCH));
+    const client = new Redis(redis.url);
+    try {
+      const keys = await client.keys("bastion:probing:*");
+      expect(keys.length).toBeGreaterThan(0);
+      expect(keys.join(" ")).not.toContain(subject);
+      const stored = await client.get(keys.find((k) => !k.endsWith(":lock")) as string);
+      expect(JSON.parse(stored as string).strikes).toBeGreaterThanOrEqual(DEFAULT_PROBING_POLICY.ladder.refuse);
+      expect(stored).not.toContain(subject);
+    } finally {
+      client.disconnect();
+    }
   });
 });

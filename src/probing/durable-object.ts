@@ -4,8 +4,8 @@
  * the policy's time-to-live (by alarm); a stop stays until an operator clears it.
  */
 import { DurableObject } from "cloudflare:workers";
-import { emptyMonitor, levelOf, type MonitorState, noSignals, observe, strike } from "./monitor";
-import type { ProbingLevel, ProbingPolicy, Verdict } from "./types";
+import { emptyMonitor, type MonitorState, observeAll, strike } from "./monitor";
+import type { ProbingPolicy, Verdict } from "./types";
 
 /** What an isolate sends per answered query: the projection as numbers, the label, the margin. */
 export interface ObservationMessage {
@@ -17,16 +17,7 @@ export interface ObservationMessage {
 export class ProbingMonitor extends DurableObject {
   async observe(observations: ObservationMessage[], policy: ProbingPolicy): Promise<Verdict> {
     const state = await this.load();
-    const at = Date.now();
-    let verdict: Verdict = { level: levelOf(state, policy), strikes: state.strikes, signals: noSignals() };
-    for (const o of observations) {
-      const next = observe(
-        state,
-        { projection: Float32Array.from(o.projection), label: o.label, margin: o.margin, at },
-        policy,
-      );
-      verdict = { ...next, signals: anyOf(verdict.signals, next.signals) };
-    }
+    const verdict = observeAll(state, observations, Date.now(), policy);
     await this.save(state, policy);
     return verdict;
   }
@@ -37,10 +28,6 @@ export class ProbingMonitor extends DurableObject {
     const verdict = strike(state, policy);
     await this.save(state, policy);
     return verdict;
-  }
-
-  async level(policy: ProbingPolicy): Promise<ProbingLevel> {
-    return levelOf(await this.load(), policy);
   }
 
   /** The operator's reset: strikes, observations and any stop. */
@@ -65,9 +52,3 @@ export class ProbingMonitor extends DurableObject {
     await this.ctx.storage.setAlarm(Date.now() + policy.ttlSeconds * 1000);
   }
 }
-
-const anyOf = (a: Verdict["signals"], b: Verdict["signals"]) => ({
-  boundary: a.boundary || b.boundary,
-  duplicates: a.duplicates || b.duplicates,
-  prada: a.prada || b.prada,
-});

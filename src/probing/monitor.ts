@@ -60,6 +60,29 @@ export function observe(state: MonitorState, observation: Observation, policy: P
   return { level, strikes: state.strikes, signals };
 }
 
+/** Records a batch's queries in order; the verdict after the last, with every signal any of them raised. */
+export function observeAll(
+  state: MonitorState,
+  observations: readonly { projection: ArrayLike<number>; label: number; margin: number }[],
+  at: number,
+  policy: ProbingPolicy,
+): Verdict {
+  let verdict: Verdict = { level: levelOf(state, policy), strikes: state.strikes, signals: noSignals() };
+  for (const { projection, label, margin } of observations) {
+    const next = observe(state, { projection: Float32Array.from(projection), label, margin, at }, policy);
+    const raised = verdict.signals;
+    verdict = {
+      ...next,
+      signals: {
+        boundary: raised.boundary || next.signals.boundary,
+        duplicates: raised.duplicates || next.signals.duplicates,
+        prada: raised.prada || next.signals.prada,
+      },
+    };
+  }
+  return verdict;
+}
+
 /** A refused query (the principal kept going after 429) is a strike too, and climbs to the stop. */
 export function strike(state: MonitorState, policy: ProbingPolicy): Verdict {
   state.strikes++;

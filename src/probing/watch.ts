@@ -1,7 +1,7 @@
 /**
  * The request path's probing step (types.ts tells the story). After inference, each input of the
  * batch and its unreleased scores become an observation for the principal's monitor (a Durable
- * Object per principal and function); its verdict decides what this answer may be:
+ * Object per principal and function, or Redis: store.ts); its verdict decides what this answer may be:
  *
  *   none, flagged -> the function's release policy (the verdict is recorded in the audit event)
  *   label-only    -> labels only (ART's ClassLabels), whatever the policy
@@ -21,10 +21,11 @@ import { PrincipalStopped, ProbingSuspected, ProbingUnavailable } from "../error
 import type { InferenceFunction } from "../functions/define";
 import type { ort } from "../inference/runtime";
 import { resolvePolicy } from "../release/policies";
-import type { ObservationMessage, ProbingMonitor } from "./durable-object";
+import type { ObservationMessage } from "./durable-object";
 import { noSignals } from "./monitor";
 import { summarizeScores } from "./observation";
 import { createProjector, type Projector } from "./projection";
+import { probingStores } from "./store";
 import type { ProbingLevel, ProbingPolicy, Verdict } from "./types";
 
 const REMEMBER_REFUSALS_MS = 60_000;
@@ -36,13 +37,8 @@ export function probingWatch() {
   const refused = new Map<string, { level: ProbingLevel; until: number }>();
   let projector: { seed: string; project: Projector } | undefined;
 
-  const monitorFor = (c: Context<AppEnv>, principal: string, fn: string) => {
-    const namespace = c.env.PROBING_MONITOR;
-    if (!namespace) throw new ProbingUnavailable("no PROBING_MONITOR binding");
-    const key = `${principal}:${fn}`;
-    return { key, monitor: namespace.get(namespace.idFromName(key)) as DurableObjectStub<ProbingMonitor> };
-  };
-  const monitorOf = async (c: Context<AppEnv>) => monitorFor(c, await principalDigest(c.var.principal), c.var.fn.name);
+  const stores = probingStores();
+  const keyOf = async (c: Context<AppEnv>) => `${await principalDigest(c.var.principal)}:${c.var.fn.name}`;
 
   /** Applies a verdict: remembered, recorded for the audit log, and enforced unless the tier is exempt. */
   const enforce = (c: Context<AppEnv>, policy: ProbingPolicy, key: string, verdict: Verdict) => {
@@ -62,10 +58,10 @@ export function probingWatch() {
     refuseKnownProbers: createMiddleware<AppEnv>(async (c, next) => {
       const policy = c.var.fn.probing;
       if (policy) {
-        const { key, monitor } = await monitorOf(c);
+        const key = await keyOf(c);
         const known = refused.get(key);
         if (known && known.until >= Date.now())
-          enforce(c, policy, key, await guarded(policy, () => monitor.strike(policy)));
+          enforce(c, policy, key, await guarded(policy, () => stores(c.env).strike(key, policy)));
       }
       await next();
     }),
@@ -80,16 +76,18 @@ export function probingWatch() {
       if (!policy) return;
       const input = feeds[fn.model.signature.inputs[0].name];
       const scores = outputs[fn.release.scores[0]];
-      const { key, monitor } = await monitorOf(c);
+      const key = await keyOf(c);
       const project = await projectorFor(c);
-      const verdict = await guarded(policy, () => monitor.observe(observations(project, input, scores), policy));
+      const verdict = await guarded(policy, () =>
+        stores(c.env).observe(key, observations(project, input, scores), policy),
+      );
       enforce(c, policy, key, verdict);
     },
 
     /** The operator's clear: the principal's observations, strikes and stop, here and in the monitor. */
     async clear(c: Context<AppEnv>, fn: InferenceFunction, principal: string) {
-      const { key, monitor } = monitorFor(c, principal, fn.name);
-      await monitor.clear();
+      const key = `${principal}:${fn.name}`;
+      await stores(c.env).clear(key);
       refused.delete(key);
     },
   };
