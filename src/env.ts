@@ -28,6 +28,8 @@ export interface Bindings extends AuthSettings {
   UPSTASH_REDIS_REST_URL?: string;
   UPSTASH_REDIS_REST_TOKEN?: string;
   RATE_LIMITER?: DurableObjectNamespace<RateLimiter>;
+  /** `redis`: keep probing state in the Upstash Redis above instead of PROBING_MONITOR (src/probing/store.ts). */
+  PROBING_STORE?: string;
   /** The probing detector's memory: one object per principal and function (src/probing). */
   PROBING_MONITOR?: DurableObjectNamespace<ProbingMonitor>;
   /** Release policies by function and tier, as JSON (see src/release/settings.ts). */
@@ -78,6 +80,7 @@ export const LOCAL_OVERRIDABLE_SETTINGS = [
   "STATE_KEY",
   "STATE_LIFETIME_SECONDS",
   "CORS_ORIGINS",
+  "PROBING_STORE",
   "UPSTASH_REDIS_REST_URL",
   "UPSTASH_REDIS_REST_TOKEN",
   "AUDIT",

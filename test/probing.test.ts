@@ -160,6 +160,7 @@ describe("probing state in Redis", () => {
     redis = await startRedisServer();
     bridge = await startRedisBridge({ redisUrl: redis.url, token: "probing-bridge-token" });
     const vars = {
+      PROBING_STORE: "redis",
       UPSTASH_REDIS_REST_URL: bridge.url,
       UPSTASH_REDIS_REST_TOKEN: bridge.token,
       RATE_LIMITS: JSON.stringify({

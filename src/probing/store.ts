@@ -1,6 +1,8 @@
 /**
  * Where a principal's probing state lives: the ProbingMonitor Durable Object by default, or Redis
- * (over Upstash's REST API, like the rate limits) when UPSTASH_REDIS_REST_URL and _TOKEN are set.
+ * (over Upstash's REST API, like the rate limits) when PROBING_STORE is `redis` and
+ * UPSTASH_REDIS_REST_URL and _TOKEN are set. Chosen apart from the rate limits' backend: a
+ * deployment that limits in Redis keeps its probing state where its availability was planned.
  * Either way every isolate serving the principal updates the same state, one update at a time.
  */
 import type { Bindings } from "../env";
@@ -21,7 +23,9 @@ export function probingStores() {
   let cached: { signature: string; store: ProbingStore } | undefined;
   return (env: Bindings): ProbingStore => {
     const { UPSTASH_REDIS_REST_URL: url, UPSTASH_REDIS_REST_TOKEN: token, PROBING_MONITOR: namespace } = env;
-    if (url && token) {
+    if (env.PROBING_STORE === "redis") {
+      if (!url || !token)
+        throw new ProbingUnavailable("PROBING_STORE is redis but UPSTASH_REDIS_REST_URL or _TOKEN is unset");
       const signature = JSON.stringify([url, token]);
       if (cached?.signature !== signature) cached = { signature, store: redisStore(url, token) };
       return cached.store;
