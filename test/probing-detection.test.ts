@@ -14,7 +14,7 @@ import { Resampler } from "../src/client/resample";
 import { parseManifest } from "../src/models/manifest";
 import { DEFAULT_PROBING_POLICY } from "../src/probing/policy";
 import { createProjector } from "../src/probing/projection";
-import { type RecordedQuery, replay } from "../src/probing/replay";
+import { type RecordedQuery, type ReplayResult, replay } from "../src/probing/replay";
 import type { ProbingPolicy } from "../src/probing/types";
 import type { AttackName } from "../src/robustness/attacks";
 import { Random } from "../src/robustness/random";
@@ -45,6 +45,33 @@ beforeAll(async () => {
 
 const testDigit = (i: number) => digits.test.x.slice(i * PIXELS, (i + 1) * PIXELS);
 
+/** Benign principals' replays added up, and what every benign run must show. */
+class BenignTally {
+  private flagged = 0;
+  private queries = 0;
+  private principals = 0;
+  private principalsFlagged = 0;
+  private principalsHindered = 0;
+
+  add(result: ReplayResult) {
+    this.flagged += result.flagged;
+    this.queries += result.queries;
+    this.principals++;
+    if (result.flagged > 0) this.principalsFlagged++;
+    if (result.firstReached["label-only"] !== undefined) this.principalsHindered++;
+  }
+
+  expectHonest(what: string) {
+    console.log(
+      `probing detection: benign ${what} flagged ${this.flagged} of ${this.queries} queries; ` +
+        `${this.principalsFlagged} of ${this.principals} principals flagged at least once`,
+    );
+    expect(this.flagged / this.queries).toBeLessThan(BENIGN_FLAGGED_AT_MOST);
+    // A flag alone only marks the audit log; no honest caller may lose scores to it.
+    expect(this.principalsHindered).toBe(0);
+  }
+}
+
 describe("the probing detector on digits", () => {
   // Square at its default eps (0.3) fools this small model in a query or two: nothing to detect,
   // and nothing any query-pattern detector could. At 0.05 it has to search.
@@ -69,29 +96,17 @@ describe("the probing detector on digits", () => {
 
   it(`flags benign traffic (the test split in random order, 40 principals, three keys) at most ${BENIGN_FLAGGED_AT_MOST * 100}% of the time`, async () => {
     const random = new Random(11);
-    let flagged = 0;
-    let queries = 0;
-    let principalsFlagged = 0;
-    let principalsHindered = 0;
+    const tally = new BenignTally();
     for (const key of KEYS) {
       const keyed = createProjector(key);
       for (let principal = 0; principal < 40; principal++) {
         const picks = Array.from({ length: 300 }, () => random.int(0, digits.test.count));
         const scores = await target.predict(picks.map(testDigit));
         const trace: RecordedQuery[] = picks.map((pick, i) => ({ input: testDigit(pick), scores: scores[i] }));
-        const result = replay(trace, keyed, DEFAULT_PROBING_POLICY);
-        flagged += result.flagged;
-        queries += result.queries;
-        if (result.flagged > 0) principalsFlagged++;
-        if (result.firstReached["label-only"] !== undefined) principalsHindered++;
+        tally.add(replay(trace, keyed, DEFAULT_PROBING_POLICY));
       }
     }
-    console.log(
-      `probing detection: benign digits flagged ${flagged} of ${queries} queries; ${principalsFlagged} of 120 principals flagged at least once`,
-    );
-    expect(flagged / queries).toBeLessThan(BENIGN_FLAGGED_AT_MOST);
-    // A flag alone only marks the audit log; no honest caller may lose scores to it.
-    expect(principalsHindered).toBe(0);
+    tally.expectHonest("digits");
   });
 });
 
@@ -104,16 +119,11 @@ const SENTENCES = [
   "how much does a ticket to the coast cost",
 ];
 
-const VAD_PROBING = vad.probing as ProbingPolicy;
-
 describe("the probing detector on vad", () => {
   it("barely flags real speech streamed frame by frame, from many principals", async () => {
     const silero = await manifestOf("silero-vad");
     const random = new Random(5);
-    const policy = VAD_PROBING;
-    let flagged = 0;
-    let queries = 0;
-    let hindered = 0;
+    const tally = new BenignTally();
     for (let principal = 0; principal < 12; principal++) {
       // Two sentences with pauses between them, and a microphone's noise floor.
       const first = padWithSilence(speak(SENTENCES[principal % SENTENCES.length]), 0.5, 0.8);
@@ -133,14 +143,9 @@ describe("the probing detector on vad", () => {
         state = out.stateN.data as Float32Array;
         trace.push({ input: frame, scores: out.output.data as Float32Array });
       }
-      const result = replay(trace, project, policy);
-      flagged += result.flagged;
-      queries += result.queries;
-      if (result.firstReached["label-only"] !== undefined) hindered++;
+      tally.add(replay(trace, project, vad.probing as ProbingPolicy));
     }
-    console.log(`probing detection: benign speech flagged ${flagged} of ${queries} frames`);
-    expect(flagged / queries).toBeLessThan(BENIGN_FLAGGED_AT_MOST);
-    expect(hindered).toBe(0);
+    tally.expectHonest("speech frames");
   });
 });
 
@@ -167,9 +172,7 @@ describe("the probing detector on text-orientation", () => {
   it("barely flags rendered lines of text, upright and turned over, from many principals", async () => {
     const cls = await manifestOf("ppocr-cls");
     const random = new Random(13);
-    let flagged = 0;
-    let queries = 0;
-    let hindered = 0;
+    const tally = new BenignTally();
     for (let principal = 0; principal < 12; principal++) {
       const trace: RecordedQuery[] = [];
       for (let line = 0; line < 150; line++) {
@@ -180,13 +183,8 @@ describe("the probing detector on text-orientation", () => {
         const out = await referenceRun(cls, { x: new ortNode.Tensor("float32", tensor, [1, 3, 48, 192]) });
         trace.push({ input: tensor, scores: out["softmax_0.tmp_0"].data as Float32Array });
       }
-      const result = replay(trace, project, textOrientation.probing as ProbingPolicy);
-      flagged += result.flagged;
-      queries += result.queries;
-      if (result.firstReached["label-only"] !== undefined) hindered++;
+      tally.add(replay(trace, project, textOrientation.probing as ProbingPolicy));
     }
-    console.log(`probing detection: benign text lines flagged ${flagged} of ${queries}`);
-    expect(flagged / queries).toBeLessThan(BENIGN_FLAGGED_AT_MOST);
-    expect(hindered).toBe(0);
+    tally.expectHonest("text lines");
   });
 });
