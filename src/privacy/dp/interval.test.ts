@@ -1,0 +1,43 @@
+import { describe, expect, it } from "vitest";
+import { gaussianInterval, laplaceInterval } from "./interval";
+import { discreteGaussianPmf, discreteLaplacePmf } from "./pmf";
+import { parseRational } from "./rational";
+
+// Reference half-widths computed once with python3 and mpmath at 40 digits: the smallest k with
+// P(|X| <= k) >= confidence, from the exact mass functions (the discrete Gaussian's normaliser by
+// summation, or for σ² = 10^6 by Poisson summation; the discrete Laplace's tail 2p^(k+1)/(1+p)).
+describe("noise intervals", () => {
+  it.each([
+    ["1", [2, 2, 1]],
+    ["6.25", [5, 6, 2]],
+    ["100", [20, 26, 7]],
+    ["1000000", [1960, 2576, 674]],
+    ["0.1", [0, 1, 0]],
+  ])("discrete Gaussian sigma2 %s at 95%, 99%, 50%", (sigma2, expected) => {
+    const widths = [0.95, 0.99, 0.5].map((confidence) => gaussianInterval(parseRational(sigma2), confidence));
+    expect(widths).toEqual(expected);
+  });
+
+  it.each([
+    ["1", [3, 4, 1]],
+    ["3.5", [10, 16, 2]],
+    ["100", [300, 461, 69]],
+    ["0.25", [0, 1, 0]],
+  ])("discrete Laplace scale %s at 95%, 99%, 50%", (scale, expected) => {
+    const widths = [0.95, 0.99, 0.5].map((confidence) => laplaceInterval(parseRational(scale), confidence));
+    expect(widths).toEqual(expected);
+  });
+
+  it("mass functions sum to one", () => {
+    for (const pmf of [discreteGaussianPmf(parseRational("0.3")), discreteLaplacePmf(parseRational("7/2"))]) {
+      let total = 0;
+      for (let x = -2000; x <= 2000; x++) total += pmf(x);
+      expect(total).toBeCloseTo(1, 14);
+    }
+  });
+
+  it("refuses a confidence outside (0, 1)", () => {
+    expect(() => gaussianInterval(parseRational("1"), 1)).toThrow(RangeError);
+    expect(() => laplaceInterval(parseRational("1"), 0)).toThrow(RangeError);
+  });
+});
