@@ -14,5 +14,6 @@ export default {
 } satisfies ExportedHandler<Bindings, AuditEvent>;
 
 export { AuditLog } from "./audit/log";
+export { SubjectKeys } from "./privacy/subjects/durable-object";
 export { ProbingMonitor } from "./probing/durable-object";
 export { RateLimiter } from "./ratelimit/durable-object";

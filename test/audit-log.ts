@@ -1,19 +1,11 @@
 /** Reading the audit log a test worker wrote. */
-import type { AuditEvent } from "../src/audit/types";
+import { eventsIn } from "../src/audit/read";
 import { readObjects } from "../tools/local-state";
 import type { TestWorker } from "./worker";
 
-export const auditObjects = (w: TestWorker, prefix = "audit/") => readObjects(w.audit, prefix);
+export { eventsIn };
 
-/** The events in objects: chained objects start with a header line, dead-letter ones do not. */
-export const eventsIn = (found: { body: string }[], header = true) =>
-  found.flatMap(({ body }) =>
-    body
-      .split("\n")
-      .slice(header ? 1 : 0)
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as AuditEvent),
-  );
+export const auditObjects = (w: TestWorker, prefix = "audit/") => readObjects(w.audit, prefix);
 
 /** Waits until the log and the dead-letter store hold `count` events between them, or times out. */
 export async function drained(w: TestWorker, count: number, timeoutMs = 150_000) {

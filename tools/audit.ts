@@ -9,13 +9,11 @@
  * directory of objects downloaded from R2 (e.g. `rclone copy r2:bastion-audit/audit DIR`). The
  * MAC key is AUDIT_SIGNING_KEY from the environment, else from .dev.vars.
  */
-import { readdirSync, readFileSync, writeFileSync } from "node:fs";
-import path from "node:path";
+import { writeFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { HEAD_KEY, importSigningKey, verifyChain } from "../src/audit/chain";
 import { auditCsv } from "../src/audit/csv";
-import type { AuditEvent } from "../src/audit/types";
-import { openLocalBuckets, readObjects as readBucketObjects, readDevVars } from "./local-state";
+import { eventsBetween, readVerifiedLog } from "../src/audit/read";
+import { readAuditObjects, readDevVars } from "./local-state";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
@@ -37,8 +35,10 @@ if (values.format !== "ndjson" && values.format !== "csv") usage("--format is nd
 
 const secret = process.env.AUDIT_SIGNING_KEY ?? readDevVars().AUDIT_SIGNING_KEY;
 if (!secret) usage("AUDIT_SIGNING_KEY (environment or .dev.vars)");
-const { objects, head } = await readLog();
-const report = await verifyChain(objects, await importSigningKey(secret), head);
+const { report, events: logged } = await readVerifiedLog(
+  await readAuditObjects({ dir: values.dir, persistTo: values["persist-to"] }),
+  secret,
+);
 
 if (command === "verify") {
   for (const problem of report.problems) console.log(`TAMPERED ${problem}`);
@@ -56,52 +56,15 @@ if (report.problems.length > 0 && !values["skip-verify"]) {
 const from = Date.parse(values.from as string);
 const to = Date.parse(values.to as string);
 if (Number.isNaN(from) || Number.isNaN(to)) usage("--from and --to are ISO 8601 dates or times");
-const events = objects
-  .flatMap(({ body }) =>
-    body
-      .split("\n")
-      .slice(1)
-      .filter(Boolean)
-      .map((line) => JSON.parse(line) as AuditEvent),
-  )
-  .filter((event) => {
-    const time = Date.parse(event.time);
-    return time >= from && time < to && (!values.function || event.function === values.function);
-  })
-  .sort((a, b) => a.time.localeCompare(b.time));
+const events = eventsBetween(logged, from, to).filter(
+  (event) => !values.function || event.function === values.function,
+);
 const text = values.format === "csv" ? auditCsv(events) : events.map((event) => `${JSON.stringify(event)}\n`).join("");
 if (values.out) {
   writeFileSync(values.out, text);
   console.error(`${events.length} events written to ${values.out}`);
 } else {
   process.stdout.write(text);
-}
-
-/** The chained objects and the writer's head (null when there is none). */
-async function readLog(): Promise<{ objects: { name: string; body: string }[]; head: string | null }> {
-  const all = await readAll();
-  return {
-    objects: all.filter(({ name }) => name.endsWith(".ndjson") && !name.includes("audit-dead-letter")),
-    head: all.find(({ name }) => path.basename(name) === path.basename(HEAD_KEY))?.body ?? null,
-  };
-}
-
-async function readAll(): Promise<{ name: string; body: string }[]> {
-  if (values.dir) {
-    const root = path.resolve(values.dir);
-    return (readdirSync(root, { recursive: true }) as string[])
-      .filter((file) => file.endsWith(".ndjson") || file.endsWith(".json"))
-      .sort()
-      .map((file) => ({ name: file, body: readFileSync(path.join(root, file), "utf8") }));
-  }
-  const { audit, dispose } = await openLocalBuckets(
-    values["persist-to"] ? path.resolve(values["persist-to"]) : undefined,
-  );
-  try {
-    return await readBucketObjects(audit, "audit/");
-  } finally {
-    await dispose();
-  }
 }
 
 function usage(problem: string): never {

@@ -95,6 +95,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
       RATE_LIMITER: { className: "RateLimiter", useSQLite: true },
       AUDIT_LOG: { className: "AuditLog", useSQLite: true },
       PROBING_MONITOR: { className: "ProbingMonitor", useSQLite: true },
+      SUBJECT_KEYS: { className: "SubjectKeys", useSQLite: true },
     },
     queueProducers: { AUDIT_QUEUE: { queueName: AUDIT_QUEUE_NAME } },
     queueConsumers: {

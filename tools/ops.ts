@@ -7,6 +7,7 @@
  */
 import { parseArgs } from "node:util";
 import { principalDigest } from "../src/auth/principal-digest";
+import { requireAdminRoute } from "./admin-route";
 
 const { positionals, values } = parseArgs({
   allowPositionals: true,
@@ -31,13 +32,10 @@ const principal = await principalDigest({
   tier: "",
   scopes: new Set(),
 });
-const url = new URL(`/v1/admin/probing/${encodeURIComponent(values.function)}/${principal}/clear`, values.base);
-const response = await fetch(url, { method: "POST", headers: { authorization: `Bearer ${values.token}` } });
-const body = await response.text();
-if (!response.ok) {
-  console.error(`bastion: ${response.status} ${body}`);
-  process.exit(1);
-}
+await requireAdminRoute(
+  { base: values.base, token: values.token },
+  `/v1/admin/probing/${encodeURIComponent(values.function)}/${principal}/clear`,
+);
 console.log(
   `bastion: cleared ${values.sub}${values.tenant ? ` (tenant ${values.tenant})` : ""} for ${values.function}`,
 );

@@ -8,7 +8,7 @@ import { createMiddleware } from "hono/factory";
 import { inFlight } from "../drain/in-flight";
 import type { AppEnv, Bindings } from "../env";
 import { AuditNotConfigured } from "../errors";
-import { base64url } from "../models/base64url";
+import type { SubjectKeyring } from "../privacy/subjects/keyring";
 import { secretKeyProblem } from "../secret-keys";
 import { buildEvent } from "./event";
 import { AUDIT_SECRETS } from "./secrets";
@@ -27,32 +27,33 @@ export function missingAuditSetting(env: Bindings): string | undefined {
   return undefined;
 }
 
-export function auditTrail() {
-  let pepper: { secret: string; key: Promise<CryptoKey> } | undefined;
-  const pepperKey = (secret: string) => {
-    if (pepper?.secret !== secret) {
-      pepper = {
-        secret,
-        key: crypto.subtle.importKey("raw", base64url.decode(secret), { name: "HMAC", hash: "SHA-256" }, false, [
-          "sign",
-        ]),
-      };
-    }
-    return pepper.key;
-  };
-
+/** `subjects` holds callers' keys: their pseudonyms and input digests are computed under them. */
+export function auditTrail(subjects: SubjectKeyring) {
   return createMiddleware<AppEnv>(async (c, next) => {
     if (c.env.AUDIT === "off") return next();
     const missing = missingAuditSetting(c.env);
     if (missing) throw new AuditNotConfigured(missing);
     const queue = c.env.AUDIT_QUEUE as Queue<AuditEvent>;
-    const secret = c.env.AUDIT_PEPPER as string;
     const facts = { id: crypto.randomUUID(), time: new Date().toISOString(), latencyMs: 0 };
     const started = performance.now();
     await next();
     facts.latencyMs = performance.now() - started;
     const sending = (async () => {
-      const event = await buildEvent(c, facts, await pepperKey(secret));
+      const { principal } = c.var;
+      const subjectKey =
+        principal &&
+        (await subjects.keyFor(c.env, principal).catch((error: unknown) => {
+          // The event still goes, without pseudonym and input digest: losing it would be worse.
+          console.error(
+            JSON.stringify({
+              event: "audit_subject_key_unavailable",
+              requestId: c.var.requestId,
+              error: String(error),
+            }),
+          );
+          return undefined;
+        }));
+      const event = await buildEvent(c, facts, subjectKey);
       try {
         await queue.send(event);
       } catch {

@@ -14,19 +14,23 @@ import type { AppEnv } from "../env";
 import { ClientClosedRequest, InvalidInput, PayloadTooLarge, UnsupportedMediaType } from "../errors";
 
 /**
- * Middleware: reads the whole body, at most the addressed function's `maxBodyBytes` (413 beyond,
- * whether declared by Content-Length or found while streaming), so that later steps read memory
- * (`requestBody`), never the network.
+ * Middleware: reads the whole body, at most `limit` bytes (413 beyond, whether declared by
+ * Content-Length or found while streaming), so that later steps read memory (`requestBody`),
+ * never the network.
  */
-export const limitBodyToFunction = createMiddleware<AppEnv>(async (c, next) => {
-  const maxBytes = c.var.fn.maxBodyBytes;
-  const declared = Number(c.req.header("content-length") ?? Number.NaN);
-  // Refused unread; `discardUnreadBody` drains it before the answer.
-  if (declared > maxBytes) throw new PayloadTooLarge(maxBytes);
-  const body = c.req.raw.body;
-  c.set("body", body ? await readAtMost(body, maxBytes, declared) : new Uint8Array(0));
-  await next();
-});
+export const limitBody = (limit: (c: Context<AppEnv>) => number) =>
+  createMiddleware<AppEnv>(async (c, next) => {
+    const maxBytes = limit(c);
+    const declared = Number(c.req.header("content-length") ?? Number.NaN);
+    // Refused unread; `discardUnreadBody` drains it before the answer.
+    if (declared > maxBytes) throw new PayloadTooLarge(maxBytes);
+    const body = c.req.raw.body;
+    c.set("body", body ? await readAtMost(body, maxBytes, declared) : new Uint8Array(0));
+    await next();
+  });
+
+/** The addressed function's `maxBodyBytes`. */
+export const limitBodyToFunction = limitBody((c) => c.var.fn.maxBodyBytes);
 
 /** The body `limitBodyToFunction` read. */
 export function requestBody(c: Context<AppEnv>): Uint8Array {
