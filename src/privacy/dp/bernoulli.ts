@@ -1,26 +1,24 @@
 /**
- * Exact Bernoulli trials with rational and exp(-rational) success probabilities: the building
- * blocks of Canonne, Kamath and Steinke (2020), Algorithm 1.
+ * Exact Bernoulli trials with exp(-rational) success probabilities: Algorithm 1 of Canonne, Kamath
+ * and Steinke (2020), the building block of both samplers.
  */
 import { uniformBelow, uniformBelowBigInt } from "./random";
 import type { RandomSource } from "./types";
 
 const MAX_SAFE = Number.MAX_SAFE_INTEGER;
 
-/** Bernoulli(numerator / denominator) for 0 <= numerator <= denominator. */
-export function bernoulli(numerator: bigint, denominator: bigint, random: RandomSource): boolean {
-  return uniformBelowBigInt(denominator, random) < numerator;
-}
+/** A safe integer or a bigint: callers pass what they have, without converting. */
+type Integer = number | bigint;
 
 /**
  * Bernoulli(exp(-γ)) for γ = numerator/denominator in [0, 1]: draw A_k ~ Bernoulli(γ/k) for
  * k = 1, 2, ... until one fails. All of the first k succeed with probability γ^k/k!, so the first
- * failure comes at an odd k with probability Σ_j (-γ)^j/j! = exp(-γ) exactly (CKS Algorithm 1,
- * the γ ∈ [0, 1] case).
+ * failure comes at an odd k with probability Σ_j (-γ)^j/j! = exp(-γ) exactly.
  */
-function bernoulliExpAtMostOne(numerator: bigint, denominator: bigint, random: RandomSource): boolean {
-  // This loop is the hot path of every sampler: it runs on Numbers while denominator·k is a safe
-  // integer (then Number() of both is exact), on BigInt beyond.
+export function bernoulliExpAtMostOne(numerator: Integer, denominator: Integer, random: RandomSource): boolean {
+  // The hot loop of every sampler: Bernoulli(γ/k) is "a uniform integer below denominator·k is
+  // below numerator", on Numbers while denominator·k is a safe integer (Number() of either is then
+  // exact, numerator being smaller), on BigInt beyond.
   const n = Number(numerator);
   const d = Number(denominator);
   let k = 1;
@@ -28,7 +26,7 @@ function bernoulliExpAtMostOne(numerator: bigint, denominator: bigint, random: R
     const success =
       d * k <= MAX_SAFE
         ? uniformBelow(d * k, random) < n
-        : uniformBelowBigInt(denominator * BigInt(k), random) < numerator;
+        : uniformBelowBigInt(BigInt(denominator) * BigInt(k), random) < BigInt(numerator);
     if (!success) return k % 2 === 1;
     k++;
   }
@@ -37,17 +35,12 @@ function bernoulliExpAtMostOne(numerator: bigint, denominator: bigint, random: R
 /**
  * Bernoulli(exp(-γ)) for any rational γ = numerator/denominator >= 0: exp(-γ) is
  * exp(-1)^floor(γ) · exp(-(γ - floor(γ))), a product of independent trials that stops at the
- * first failure (CKS Algorithm 1, the γ > 1 case).
+ * first failure.
  */
 export function bernoulliExp(numerator: bigint, denominator: bigint, random: RandomSource): boolean {
   if (numerator < 0n || denominator <= 0n) throw new RangeError("γ must be a non-negative rational");
-  let whole = numerator / denominator;
-  // exp(-1) trials are the commonest call (every geometric draw): they skip the BigInt division.
-  for (; whole > 0n; whole--) if (!bernoulliExpAtMostOne(1n, 1n, random)) return false;
+  for (let whole = numerator / denominator; whole > 0n; whole--) {
+    if (!bernoulliExpAtMostOne(1, 1, random)) return false;
+  }
   return bernoulliExpAtMostOne(numerator % denominator, denominator, random);
-}
-
-/** Bernoulli(exp(-1)), the trial a geometric draw repeats. */
-export function bernoulliExpMinusOne(random: RandomSource): boolean {
-  return bernoulliExpAtMostOne(1n, 1n, random);
 }
