@@ -123,8 +123,10 @@ describe("released values", () => {
     }
   });
 
-  it("refuses parameters that are not positive", () => {
+  it("refuses parameters that are not positive, or a Laplace scale it cannot hold exactly", () => {
     expect(() => discreteLaplace(rational(0))).toThrow(RangeError);
     expect(() => discreteGaussian(rational(-1))).toThrow(RangeError);
+    // A Laplace scale with 20 significant digits would leave the safe integers: refused, not rounded.
+    expect(() => discreteLaplace(parseRational("0.12345678901234567890"))).toThrow(RangeError);
   });
 });
