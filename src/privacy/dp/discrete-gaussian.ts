@@ -1,7 +1,7 @@
 /**
  * The discrete Gaussian distribution, P(x) ∝ exp(-x²/(2σ²)) over the integers, sampled exactly
  * (Canonne, Kamath and Steinke 2020, Algorithm 3). Adding it to a query with L2 sensitivity Δ is
- * Δ²/(2σ²)-zCDP (their Theorem 14).
+ * Δ²/(2σ²)-zCDP (their Section 2).
  */
 import { bernoulliExp } from "./bernoulli";
 import { discreteLaplace, toSafeInteger } from "./discrete-laplace";

@@ -18,15 +18,22 @@
  * integer (BigInt, or Number where the operands are provably safe integers), and every random
  * choice is a uniform integer by rejection sampling from `crypto.getRandomValues`, so the output
  * distribution is exactly the stated one, not an approximation of it. No float enters the sampling
- * path. (No npm package samples these exactly: the JS libraries found draw `Math.random()` floats
- * and round, which is the flaw above; Steinke's Python and OpenDP's Rust are the references.)
+ * path. (No npm package was found that samples these exactly, searching the registry's package
+ * list and public code: JS code draws `Math.random()` floats and rounds, the flaw above. The exact
+ * references are Steinke's Python, `discretegauss.py`, and OpenDP's Rust, neither usable here.)
+ *
+ * **Timing.** The samplers are rejection samplers: how long a draw takes depends on the noise it
+ * returns, and noise plus the released figure gives the true value. Draw noise where its timing is
+ * not observable by the caller (ahead of time, or off the response path), never inline in a
+ * request whose latency the caller measures.
  *
  * **Why zCDP.** Each release spends budget, and the budget must add up across many figures and
  * many days. Zero-concentrated DP (Bun and Steinke 2016) composes by simple addition of `rho`,
- * tightly for Gaussian noise (the discrete Gaussian with variance σ² and L2 sensitivity Δ is
- * `Δ²/(2σ²)`-zCDP, CKS Theorem 14), and pure ε-DP (discrete Laplace, ε = Δ/scale) is `ε²/2`-zCDP.
- * So the ledger keeps one number, rho, per tenant and period. For readers who think in
- * (ε, δ), a total rho is reported as ε at a stated δ (`zcdpToApproxDp`, CKS Corollary 13, tight).
+ * tightly for Gaussian noise: the discrete Gaussian with parameter σ² on a query of L2 sensitivity
+ * Δ is `Δ²/(2σ²)`-zCDP (CKS Section 2, as for the continuous Gaussian), and pure ε-DP (the
+ * discrete Laplace, ε = Δ/scale) is `ε²/2`-zCDP. So the ledger keeps one number, rho, per tenant
+ * and period. For readers who think in (ε, δ), a total rho is reported as ε at a stated δ
+ * (`zcdpToApproxDp`, the tight conversion of CKS Section 2.3).
  *
  * **What is not protected.** A subject's events beyond the cap are dropped before counting: heavy
  * users are undercounted, never exposed. DP does not hide anything that is not derived from the

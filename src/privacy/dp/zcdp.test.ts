@@ -6,7 +6,7 @@ describe("zcdpToApproxDp", () => {
   // Reference ε produced once with python3 on this machine (/tmp/zref.py, not kept): Steinke's
   // method from cdp2adp.py (bisection on ε of δ(ε), itself minimised over α by bisection on the
   // derivative; Canonne, Kamath and Steinke's companion code), re-typed, and agreeing to 1e-15
-  // with a 50-digit mpmath minimisation of the same Corollary 13 formula.
+  // with a 50-digit mpmath minimisation of the same formula (CKS Section 2.3).
   const reference: [rho: number, delta: number, epsilon: number][] = [
     [0.5, 1e-5, 4.728386984943314],
     [0.125, 1e-6, 2.4190931768671953],

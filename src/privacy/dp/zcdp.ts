@@ -10,7 +10,7 @@ function requireNonNegative(value: number, what: string): void {
   if (!(Number.isFinite(value) && value >= 0)) throw new RangeError(`${what} must be a finite number >= 0: ${value}`);
 }
 
-/** rho = Δ²/(2σ²): the discrete Gaussian with σ² on a query of L2 sensitivity Δ (CKS Theorem 14). */
+/** rho = Δ²/(2σ²): the discrete Gaussian with σ² on a query of L2 sensitivity Δ (CKS Section 2). */
 export function gaussianRho(l2Sensitivity: number, sigma2: Rational): number {
   requireNonNegative(l2Sensitivity, "l2Sensitivity");
   return (l2Sensitivity * l2Sensitivity) / (2 * toNumber(sigma2));
@@ -22,13 +22,13 @@ export function laplaceEpsilon(l1Sensitivity: number, scale: Rational): number {
   return l1Sensitivity / toNumber(scale);
 }
 
-/** Pure ε-DP implies (ε²/2)-zCDP (Bun and Steinke 2016, Proposition 1.4). */
+/** Pure ε-DP implies (ε²/2)-zCDP (Bun and Steinke 2016). */
 export function pureDpRho(epsilon: number): number {
   requireNonNegative(epsilon, "epsilon");
   return (epsilon * epsilon) / 2;
 }
 
-/** Releases on the same data compose: their rhos add up (Bun and Steinke 2016, Lemma 2.3). */
+/** Releases on the same data compose: their rhos add up (Bun and Steinke 2016). */
 export function composeRho(...rhos: number[]): number {
   for (const rho of rhos) requireNonNegative(rho, "rho");
   return rhos.reduce((total, rho) => total + rho, 0);
@@ -57,13 +57,13 @@ export function sigma2ForRho(l2Sensitivity: number, rho: number): Rational {
 
 /**
  * ε such that rho-zCDP implies (ε, δ)-DP, by the tight conversion of Canonne, Kamath and Steinke
- * (2020, Corollary 13):
+ * (2020, Section 2.3 of arXiv:2004.00010, the conversion their cdp2adp.py computes):
  *
  *   ε = inf over α > 1 of  α·rho + (ln(1/(α·δ)) + (α - 1)·ln(1 - 1/α)) / (α - 1).
  *
- * The classic bound of Bun and Steinke (2016, Proposition 1.3), ε = rho + 2·sqrt(rho·ln(1/δ)),
- * is what the infimum gives with the last two terms dropped; it is never smaller, and is often
- * quoted, but this function reports the tight ε.
+ * The classic bound of Bun and Steinke (2016), ε = rho + 2·sqrt(rho·ln(1/δ)), is never smaller
+ * and is often quoted; this function reports the tight ε, which at rho = 1/4 and δ = 1e-5 is 3.19
+ * where the classic bound says 3.64.
  */
 export function zcdpToApproxDp(rho: number, delta: number): number {
   requireNonNegative(rho, "rho");
