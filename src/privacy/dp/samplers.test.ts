@@ -69,6 +69,13 @@ describe("discrete Gaussian", () => {
     );
   });
 
+  it("matches its mass function where the acceptance trials run on BigInt (sigma2 = 2 + 1e-18, 2·10^5 draws)", () => {
+    // The acceptance exponent's denominator 2·a·b·t² is about 4·10^36, far past the safe integers.
+    const sigma2 = parseRational("2.000000000000000001");
+    const counts = histogram(() => discreteGaussian(sigma2), 200_000);
+    expect(chiSquaredGoodnessOfFit(counts, discreteGaussianPmf(sigma2)).pValue).toBeGreaterThan(PASS);
+  });
+
   it("handles a sigma2 whose arithmetic leaves the safe integers (1e-9 resolution, sigma2 ~ 1e6)", () => {
     const sigma2 = parseRational("1000000.000000001");
     const random = seededRandom(7);
