@@ -36,6 +36,8 @@ import { readInferRequest, selectOutputs } from "./oip/request";
 import { inferResponse, modelMetadata } from "./oip/response";
 import { SERVER_METADATA } from "./oip/schemas";
 import { openApiDocuments } from "./openapi/serve";
+import { fernetKeysProblem } from "./privacy/sealing/keyring";
+import { fernetSealing } from "./privacy/sealing/middleware";
 import { probingWatch } from "./probing/watch";
 import { rateLimiting } from "./ratelimit/middleware";
 import { parseRateLimitSettings } from "./ratelimit/policy";
@@ -72,7 +74,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   app.notFound((c) => errorResponse(new NotFound("not_found", `no route ${c.req.method} ${c.req.path}`), c));
 
   // Public: liveness, and readiness (model keyring, token verification, rate limits, release
-  // policies, the state key, CORS and audit configured).
+  // policies, the state key, Fernet keys when set, CORS and audit configured).
   app.get("/v2/health/live", (c) => c.json({ live: true }));
   app.get("/v2/health/ready", async (c) => {
     const ready = await models.keyring(c.env.MODEL_KEYS).then(
@@ -82,6 +84,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
         configured(() => parseRateLimitSettings(c.env.RATE_LIMITS)) &&
         configured(() => parseReleaseSettings(c.env.RELEASE_POLICIES)) &&
         !stateSettingsProblem(c.env) &&
+        !fernetKeysProblem(c.env) &&
         configured(() => parseCorsOrigins(c.env.CORS_ORIGINS)) &&
         !missingAuditSetting(c.env),
       () => false,
@@ -138,10 +141,12 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     (c) => c.json(documents(readable(c), new URL(c.req.url).origin)),
   );
 
-  app.post("/v1/functions/:name", ...invocation, async (c) => {
+  // Fields may arrive Fernet-sealed and the answer leave sealed (src/privacy/sealing).
+  const sealing = fernetSealing();
+  app.post("/v1/functions/:name", ...invocation, sealing.sealResponse, async (c) => {
     const { fn, release } = c.var;
     requireJson(c);
-    const input = parseWith(fn.input, readJson(c), "invalid_input");
+    const input = parseWith(fn.input, await sealing.openFields(c, readJson(c)), "invalid_input");
     const context = functionContext(c);
     const feeds = toOrtFeeds(fn.model, await fn.preprocess(input, context));
     await limits.chargeBatch(c, batchSize(fn.model, feeds));

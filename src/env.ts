@@ -38,6 +38,11 @@ export interface Bindings extends AuthSettings {
   STATE_KEY?: string;
   /** How long a sealed state opens, in seconds. Default 60. */
   STATE_LIFETIME_SECONDS?: string;
+  /**
+   * Secret: Fernet keys for sealed input fields and answers, comma-separated url-safe base64 as
+   * `Fernet.generate_key()` writes them, the current one first (src/privacy/sealing). Optional.
+   */
+  FERNET_KEYS?: string;
   /** Web origins whose pages may call the API, comma-separated and exact (src/cors/origins.ts). */
   CORS_ORIGINS?: string;
   /** `off` disables the audit log (benchmarks only); otherwise it must be fully configured. */
@@ -79,6 +84,7 @@ export const LOCAL_OVERRIDABLE_SETTINGS = [
   "RELEASE_POLICIES",
   "STATE_KEY",
   "STATE_LIFETIME_SECONDS",
+  "FERNET_KEYS",
   "CORS_ORIGINS",
   "PROBING_STORE",
   "UPSTASH_REDIS_REST_URL",
@@ -106,6 +112,8 @@ export interface Variables extends RequestIdVariables {
   release: { policy: ReleasePolicy; rawOutputs?: string[] };
   /** On watched inference routes: the probing detector's verdict on the principal (src/probing). */
   probing?: Verdict;
+  /** On `POST /v1/functions/{name}`: which input fields arrived Fernet-sealed, and whether the answer was sealed. */
+  sealed?: { fields: string[]; response: boolean };
   /** Every rate-limit decision taken for the request, for the audit log. */
   rateLimits?: RateLimitDecision[];
   /** The function a request addresses, once resolved from the URL. */

@@ -213,3 +213,27 @@ export class InvalidState extends InvalidInput {
     super("invalid_state", message);
   }
 }
+
+/**
+ * 400: a Fernet-sealed field did not open (src/privacy/sealing). One message whatever failed (key,
+ * MAC, age, clock skew, padding, plaintext), so the answer is no oracle for a forger.
+ */
+export class InvalidFernetToken extends InvalidInput {
+  constructor() {
+    super("invalid_fernet_token", "invalid Fernet token");
+  }
+}
+
+/** 503: a request seals or asks for sealing, and FERNET_KEYS is missing or malformed. */
+export class FernetNotConfigured extends BastionError {
+  constructor(message: string) {
+    super(503, "fernet_not_configured", message);
+  }
+}
+
+/** 400: the request asks for a response seal this deployment does not make. */
+export class UnsupportedSeal extends InvalidInput {
+  constructor(header: string, supported: string[]) {
+    super("unsupported_seal", `${header} must be ${supported.join(" or ")}`);
+  }
+}

@@ -9,6 +9,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { functions } from "../functions";
 import { openApiDocument } from "../src/openapi/document";
+import { encryptFernet, generateFernetKey, importFernetKeys } from "../src/privacy/fernet";
 import { drawText, onPage, pngBase64 } from "./images";
 import { postJson, startWorker, type TestWorker, tokenWithScopes } from "./worker";
 
@@ -111,6 +112,9 @@ class Contract {
       const validate = this.ajv.compile(schemaRef.$ref ? { $ref: `openapi${schemaRef.$ref}` } : schemaRef);
       const body = await response.json();
       expect(validate(body) ? [] : validate.errors, `${where}: body`).toEqual([]);
+    } else if (mediaType === "application/fernet") {
+      // Version 0x80, then a timestamp whose top bytes are zero for millennia.
+      expect(await response.text(), `${where}: body`).toMatch(/^gAAAAA[A-Za-z0-9_-]+=*$/);
     } else {
       expect(response.headers.get("inference-header-content-length"), `${where}: binary header`).toMatch(/^\d+$/);
     }
@@ -172,9 +176,15 @@ describe("contract: real answers match the document", () => {
   /** The path as documented: a concrete version is the `{model_version}` parameter. */
   const documented = (path: string) => path.replace(/\/versions\/[^/]+/, "/versions/{model_version}");
 
+  const fernetKey = generateFernetKey();
+  const sealed = async (value: unknown) => ({
+    fernet: await encryptFernet(await importFernetKeys(fernetKey), new TextEncoder().encode(JSON.stringify(value))),
+  });
+
   beforeAll(async () => {
     worker = await start({
       RATE_LIMITS: JSON.stringify({ ip: { limit: 10_000 }, reads: { limit: 10_000 }, default: { limit: 10_000 } }),
+      FERNET_KEYS: fernetKey,
     });
     const response = await worker.fetch("/openapi.json");
     contract = new Contract((await response.json()) as Json);
@@ -198,6 +208,8 @@ describe("contract: real answers match the document", () => {
         await contract.check("get", documented(`${base}/ready`), await worker.fetch(`${base}/ready`));
       }
     }
+    // A sealed field in, a sealed answer out.
+    await post("/v1/functions/vad", { audio: await sealed(vadFrame.audio) }, { "bastion-seal": "fernet" });
     for (const binary of [false, true])
       await contract.check(
         "post",
@@ -227,6 +239,15 @@ describe("contract: real answers match the document", () => {
       expect(answers.map((r) => r.status)).toEqual([400, 403, 413, 415]);
       for (const answer of answers) await contract.check("post", documented(path), answer);
     }
+    const badSeals = [
+      await postJson(worker, "/v1/functions/vad", { audio: { fernet: "not a token" } }),
+      await postJson(worker, "/v1/functions/vad", vadFrame, { "bastion-seal": "jwe" }),
+    ];
+    expect(await Promise.all(badSeals.map(async (r) => [r.status, ((await r.clone().json()) as Json).code]))).toEqual([
+      [400, "invalid_fernet_token"],
+      [400, "unsupported_seal"],
+    ]);
+    for (const answer of badSeals) await contract.check("post", "/v1/functions/vad", answer);
     await get("/openapi.json", await auth("usage:read"));
     const stranger = await auth("infer:text-detect");
     for (const [method, path] of authenticatedPaths().filter(([, p]) => p.includes("/vad"))) {

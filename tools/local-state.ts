@@ -12,6 +12,7 @@ import { Miniflare } from "miniflare";
 import type { ArtifactBucket } from "../models/recipe";
 import { base64url } from "../src/models/base64url";
 import { generateKeyJwk } from "../src/models/keyring";
+import { generateFernetKey } from "../src/privacy/fernet";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const DEV_VARS = path.join(ROOT, ".dev.vars");
@@ -29,7 +30,7 @@ export const LOCAL_AUDIENCE = "bastion";
 /**
  * Reads `.dev.vars`, first adding what a fresh checkout lacks: a model keyring, a local token
  * issuer whose public key the worker trusts (its private key goes to `.dev.token-key.json`), and
- * the audit and sealed-state keys.
+ * the audit and sealed-state keys, and a Fernet key for sealed fields.
  */
 export async function ensureDevVars(): Promise<Record<string, string>> {
   const vars = readDevVars();
@@ -47,6 +48,7 @@ export async function ensureDevVars(): Promise<Record<string, string>> {
   for (const secret of ["AUDIT_PEPPER", "AUDIT_SIGNING_KEY", "STATE_KEY"]) {
     if (!vars[secret]) additions[secret] = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
   }
+  if (!vars.FERNET_KEYS) additions.FERNET_KEYS = generateFernetKey();
   if (!vars.JWT_ISSUER) additions.JWT_ISSUER = LOCAL_ISSUER;
   if (!vars.JWT_AUDIENCE) additions.JWT_AUDIENCE = LOCAL_AUDIENCE;
   if (Object.keys(additions).length > 0) {

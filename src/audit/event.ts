@@ -17,7 +17,7 @@ export interface RequestFacts {
 }
 
 export async function buildEvent(c: Context<AppEnv>, facts: RequestFacts, pepper: CryptoKey): Promise<AuditEvent> {
-  const { principal, fn, inference, release, probing, rateLimits = [] } = c.var;
+  const { principal, fn, inference, release, probing, sealed, rateLimits = [] } = c.var;
   const status = c.res.status;
   const errorCode = status >= 400 ? errorCodeOf(c) : undefined;
   const cf = (c.req.raw as { cf?: { country?: string } }).cf;
@@ -55,6 +55,7 @@ export async function buildEvent(c: Context<AppEnv>, facts: RequestFacts, pepper
         .filter(([, flagged]) => flagged)
         .map(([signal]) => signal),
     },
+    sealed,
     rateLimits: rateLimits.map(({ scope, backend, allowed, remaining, outcome }) => ({
       scope,
       backend,

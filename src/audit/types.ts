@@ -70,6 +70,8 @@ export interface AuditEvent {
   release?: { name: string; version: number; params: Record<string, number>; rawOutputs?: string[] };
   /** The probing detector's verdict on the caller after this request (src/probing), when watched. */
   probing?: { level: string; strikes: number; signals: string[] };
+  /** Which input fields arrived Fernet-sealed and whether the answer was sealed; never a token or its plaintext. */
+  sealed?: { fields: string[]; response: boolean };
   rateLimits: {
     scope: "ip" | "principal" | "reads";
     backend: string;

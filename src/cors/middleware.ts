@@ -21,6 +21,7 @@ import { parseCorsOrigins } from "./origins";
 /** What a page may send beyond the CORS-safelisted headers. */
 export const CORS_ALLOWED_HEADERS = [
   "authorization",
+  "bastion-seal",
   "content-type",
   "inference-header-content-length",
   "x-request-id",

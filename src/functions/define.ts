@@ -6,6 +6,7 @@ import type { z } from "zod";
 import type { ort } from "../inference/runtime";
 import type { TensorInput } from "../inference/tensors";
 import type { ModelManifest } from "../models/manifest";
+import { type FernetPolicy, type FernetSettings, fernetPolicy } from "../privacy/sealing/policy";
 import { type ProbingSettings, probingPolicy } from "../probing/policy";
 import type { ProbingPolicy } from "../probing/types";
 import type { RateLimitPolicy } from "../ratelimit/types";
@@ -53,6 +54,8 @@ export interface FunctionDefinition<Input, Output, Name extends string = string,
   rateLimit?: Partial<RateLimitPolicy>;
   /** Largest request body accepted, in bytes. Default 1 MiB. */
   maxBodyBytes?: number;
+  /** Fernet-sealed input fields (src/privacy/sealing): the largest token age. Default one day. */
+  fernet?: FernetSettings;
 }
 
 /** What a request gives the function's pre- and postprocessing beyond its input. */
@@ -72,8 +75,9 @@ export type InferenceFunction<
   Output = unknown,
   Name extends string = string,
   JsonInput = unknown,
-> = Required<Omit<FunctionDefinition<Input, Output, Name, JsonInput>, "probing">> & {
+> = Required<Omit<FunctionDefinition<Input, Output, Name, JsonInput>, "probing" | "fernet">> & {
   probing: ProbingPolicy | false;
+  fernet: FernetPolicy;
 };
 export const DEFAULT_MAX_BODY_BYTES = 1 << 20;
 
@@ -91,6 +95,7 @@ export function defineFunction<Input, Output, const Name extends string, JsonInp
     scope: definition.scope ?? `infer:${definition.name}`,
     rateLimit: definition.rateLimit ?? {},
     maxBodyBytes: definition.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,
+    fernet: fernetPolicy(definition.fernet),
     probing:
       definition.probing === false || definition.release.scores.length === 0
         ? false

@@ -16,6 +16,7 @@ import {
   modelReadySchema,
   serverMetadataSchema,
 } from "../oip/schemas";
+import { SEAL_HEADER, sealedFieldSchema } from "../privacy/sealing/middleware";
 import { inputJsonSchema } from "../request/schema";
 import type { OpenApiObject } from "./types";
 
@@ -38,6 +39,7 @@ export const SHARED_SCHEMAS: Record<string, Schema> = {
   Principal: response(principalDescriptionSchema),
   Live: response(z.object({ live: z.literal(true) })),
   Ready: response(z.object({ ready: z.boolean() })),
+  SealedField: inputJsonSchema(sealedFieldSchema) as Schema,
 };
 
 const integerHeader = (description: string): OpenApiObject => ({
@@ -89,7 +91,8 @@ export const ERROR_RESPONSES: Record<string, OpenApiObject> = {
   BadRequest: errorWith(
     "400: the input is malformed or does not fit the function (codes: invalid_input, invalid_json, invalid_request, " +
       "invalid_image, image_too_large, missing_input, datatype_mismatch, shape_mismatch, value_not_allowed, " +
-      "invalid_state: a sealed state altered, expired or not the caller's, ...)",
+      "invalid_state: a sealed state altered, expired or not the caller's, invalid_fernet_token: a Fernet-sealed " +
+      `field that does not open, whatever the reason, unsupported_seal: a ${SEAL_HEADER} other than fernet, ...)`,
   ),
   Unauthorized: errorWith("401 invalid_token: no token, or one that does not verify", {
     "WWW-Authenticate": required("WWW-Authenticate"),
@@ -113,7 +116,8 @@ export const ERROR_RESPONSES: Record<string, OpenApiObject> = {
   ServiceUnavailable: errorWith(
     "503: a dependency is down (auth_unavailable, rate_limit_unavailable, model_unavailable, model_key_unavailable, " +
       "model_integrity_failed: retry after Retry-After) or the deployment is not configured (*_not_configured, " +
-      "e.g. release_policy_not_configured, state_key_not_configured: no Retry-After, retrying will not help)",
+      "e.g. release_policy_not_configured, state_key_not_configured, fernet_not_configured: a sealed field or " +
+      "answer without valid FERNET_KEYS; no Retry-After, retrying will not help)",
     { "Retry-After": HEADERS["Retry-After"] },
   ),
   Unexpected: errorWith("500 internal_error: a fault of Bastion's; the request id finds it in the log"),

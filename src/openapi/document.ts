@@ -9,6 +9,7 @@ import { invokeScopes, MODELS_READ_SCOPE, RAW_OUTPUTS_SCOPE, readScopes } from "
 import type { InferenceFunction } from "../functions/define";
 import { outputJsonSchema } from "../functions/describe";
 import { SERVER_METADATA } from "../oip/schemas";
+import { SEAL_HEADER, SEALED_MEDIA_TYPE } from "../privacy/sealing/middleware";
 import { inputJsonSchema } from "../request/schema";
 import {
   anyOf,
@@ -198,17 +199,61 @@ function functionPaths(fn: InferenceFunction): OpenApiObject {
       post: {
         operationId: `call_${fn.name}`,
         summary: fn.description,
-        description: `${limits} Model ${fn.model.id}@${fn.model.version}, sha256 ${fn.model.sha256}.`,
+        description:
+          `${limits} Model ${fn.model.id}@${fn.model.version}, sha256 ${fn.model.sha256}. Any top-level field may ` +
+          `arrive Fernet-sealed (\`{"fernet": "<token>"}\`, tokens up to ${fn.fernet.ttlSeconds} s old); ` +
+          `\`${SEAL_HEADER}: fernet\` seals the answer.`,
         tags: ["functions"],
         security: callers,
-        requestBody: { required: true, content: jsonOf(`${fn.name}.input`) },
-        responses: authenticated({ 200: withHeaders("OK", jsonOf(`${fn.name}.output`)), ...refusals }),
+        parameters: [
+          {
+            name: SEAL_HEADER,
+            in: "header",
+            description: `\`fernet\`: answer with a Fernet token (${SEALED_MEDIA_TYPE}) under FERNET_KEYS' first key, whose plaintext is the JSON answer; errors stay JSON`,
+            schema: { type: "string", enum: ["fernet"] },
+          },
+        ],
+        requestBody: {
+          required: true,
+          content: {
+            "application/json": {
+              schema: sealable(inputJsonSchema(fn.input) as OpenApiObject, `#/components/schemas/${fn.name}.input`),
+            },
+          },
+        },
+        responses: authenticated({
+          200: withHeaders("OK", {
+            ...jsonOf(`${fn.name}.output`),
+            [SEALED_MEDIA_TYPE]: {
+              schema: { type: "string", description: `with ${SEAL_HEADER}: fernet, a Fernet token of the JSON answer` },
+            },
+          }),
+          ...refusals,
+        }),
       },
     },
     ...oipOperations(false),
     ...oipOperations(true),
   };
 }
+
+/**
+ * A request body: the input schema at `pointer`, each top-level field of each object branch either
+ * its plain value (referred to where the input schema has it) or a sealed field.
+ */
+function sealable(schema: OpenApiObject, pointer: string): OpenApiObject {
+  if (Array.isArray(schema.anyOf))
+    return { anyOf: schema.anyOf.map((branch, i) => sealable(branch, `${pointer}/anyOf/${i}`)) };
+  if (schema.type !== "object" || !schema.properties) return { $ref: pointer };
+  const { properties, ...rest } = schema;
+  const field = (name: string) => ({
+    anyOf: [{ $ref: `${pointer}/properties/${escapePointer(name)}` }, ref("schemas", "SealedField")],
+  });
+  return { ...rest, properties: Object.fromEntries(Object.keys(properties).map((name) => [name, field(name)])) };
+}
+
+/** RFC 6901: a name as one JSON Pointer segment. */
+const escapePointer = (name: string) => name.replace(/~/g, "~0").replace(/\//g, "~1");
 
 /** Which outputs every caller receives (scores, released by the policy) and which only infer:raw. */
 function releaseNote(fn: InferenceFunction): string {
