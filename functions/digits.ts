@@ -5,6 +5,7 @@
  */
 import { z } from "zod";
 import manifest from "../models/digits.json";
+import dpManifest from "../models/digits-dp.json";
 import { coarse, defineFunction } from "../src/functions/define";
 import type { RgbImage } from "../src/images/png";
 import { resizeBilinear } from "../src/images/resize";
@@ -54,6 +55,8 @@ export default defineFunction({
   name: "digits",
   description: "Which digit 0-9 a 28x28 image of one handwritten digit shows (a perceptron trained here on MNIST)",
   model: parseManifest(manifest),
+  // The same network trained with differential privacy: /v2/models/digits/versions/dp.
+  versions: [parseManifest(dpManifest)],
   input,
   output,
   // A digit costs about 50,000 multiply-adds; an OIP batch of 64 counts 64.

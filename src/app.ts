@@ -28,6 +28,7 @@ import { BastionError, type ErrorBody, NotFound } from "./errors";
 import { functionContext } from "./functions/context";
 import type { InferenceFunction } from "./functions/define";
 import { describeFunction } from "./functions/describe";
+import { atModelVersion } from "./functions/versions";
 import { acquireModel, type InferenceContext, runModel } from "./inference/infer";
 import { ModelSessions } from "./inference/sessions";
 import { batchSize, toOrtFeeds } from "./inference/tensors";
@@ -110,10 +111,12 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     if (!fn || !holdsAny(c.var.principal, readScopes(fn)))
       throw new NotFound("function_not_found", `no function named "${c.req.param("name")}"`);
     const version = c.req.param("version");
-    if (version !== undefined && version !== fn.model.version) {
-      throw new NotFound("model_version_not_found", `${fn.name} serves version ${fn.model.version}, not ${version}`);
+    const served = version === undefined ? fn : atModelVersion(fn, version);
+    if (!served) {
+      const versions = fn.versions.map((m) => m.version).join(", ");
+      throw new NotFound("model_version_not_found", `${fn.name} serves versions ${versions}, not ${version}`);
     }
-    c.set("fn", fn);
+    c.set("fn", served);
     await next();
   });
   const mayInvoke = requireScope((c) => invokeScopes(c.var.fn));
@@ -174,7 +177,9 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
 
   const model = ["/v2/models/:name", "/v2/models/:name/versions/:version"];
 
-  app.on("GET", model, resolveFunction, limitReads, (c) => c.json(modelMetadata(c.var.fn.name, c.var.fn.model)));
+  app.on("GET", model, resolveFunction, limitReads, (c) =>
+    c.json(modelMetadata(c.var.fn.name, c.var.fn.model, c.var.fn.versions)),
+  );
 
   app.on(
     "GET",

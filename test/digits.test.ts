@@ -20,7 +20,7 @@ let manifest: ModelManifest;
 let test: Samples;
 
 beforeAll(async () => {
-  manifest = await manifestOf("digits");
+  manifest = await manifestOf("digits", "1");
   if (!("recipe" in manifest.source)) throw new Error("digits is trained by its recipe");
   test = loadDigits(manifest.source.dataset, manifest.source.seed).test;
   // The whole test split is 2,000 digits, more than the function's 1,200 a minute.

@@ -58,7 +58,7 @@ describe("failures are explicit and contained", () => {
 
   it("a truncated ciphertext, an edited envelope and swapped artifacts all fail integrity", async () => {
     const w = await worker();
-    const [cls, det, silero] = await Promise.all(["ppocr-cls", "ppocr-det", "silero-vad"].map(manifestOf));
+    const [cls, det, silero] = await Promise.all(["ppocr-cls", "ppocr-det", "silero-vad"].map((id) => manifestOf(id)));
     await rewrite(w, artifactKeys(cls).ciphertext, (bytes) => bytes.subarray(0, bytes.length - 16));
     await expectUnavailable(await orientation(w), "model_integrity_failed");
 

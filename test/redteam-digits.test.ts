@@ -25,7 +25,7 @@ let manifest: ModelManifest;
 let examples: Example[];
 
 beforeAll(async () => {
-  manifest = await manifestOf("digits");
+  manifest = await manifestOf("digits", "1");
   examples = await heldOutExamples("digits", 50);
 });
 

@@ -17,7 +17,7 @@ let target: OnnxTarget;
 let examples: Example[];
 
 beforeAll(async () => {
-  target = await onnxTarget(await readPlaintext(await manifestOf("digits")), { clip: [0, 1] });
+  target = await onnxTarget(await readPlaintext(await manifestOf("digits", "1")), { clip: [0, 1] });
   examples = await heldOutExamples("digits", 20);
 });
 afterAll(() => target?.close());

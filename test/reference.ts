@@ -5,21 +5,23 @@
 import * as ortNode from "onnxruntime-node";
 import { mulberry32 } from "../models/digits/random";
 import { readManifests, readPlaintext } from "../models/recipe";
-import type { ModelManifest } from "../src/models/manifest";
+import { type ModelManifest, modelKey } from "../src/models/manifest";
 
 const sessions = new Map<string, Promise<ortNode.InferenceSession>>();
 
-export async function manifestOf(id: string): Promise<ModelManifest> {
-  const found = (await readManifests()).find((m) => m.id === id);
-  if (!found) throw new Error(`no manifest ${id}`);
-  return found;
+/** The manifest of model `id`: of its `version` when it has several. */
+export async function manifestOf(id: string, version?: string): Promise<ModelManifest> {
+  const found = (await readManifests()).filter((m) => m.id === id && (version ?? m.version) === m.version);
+  if (found.length > 1) throw new Error(`${id} has versions ${found.map((m) => m.version).join(", ")}: name one`);
+  if (found.length === 0) throw new Error(`no manifest ${id}${version ? ` version ${version}` : ""}`);
+  return found[0];
 }
 
 export async function referenceRun(
   manifest: ModelManifest,
   feeds: Record<string, ortNode.Tensor>,
 ): Promise<Record<string, ortNode.Tensor>> {
-  let session = sessions.get(manifest.id);
+  let session = sessions.get(modelKey(manifest));
   if (!session) {
     session = readPlaintext(manifest).then((bytes) =>
       ortNode.InferenceSession.create(bytes, {
@@ -28,7 +30,7 @@ export async function referenceRun(
         executionMode: "sequential",
       }),
     );
-    sessions.set(manifest.id, session);
+    sessions.set(modelKey(manifest), session);
   }
   return (await session).run(feeds);
 }

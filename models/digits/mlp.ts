@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs";
 import { CLASSES, PIXELS, type Samples, select } from "./dataset";
 import { mulberry32, permutation } from "./random";
 
-const HIDDEN = 64;
+export const HIDDEN = 64;
 // Chosen for time as much as accuracy: tfjs's JavaScript kernels make a batch of 128 far cheaper
 // per digit than 32, and five epochs of it reach about 93% in under a minute.
 const EPOCHS = 5;

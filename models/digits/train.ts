@@ -5,9 +5,9 @@
  * the same bytes, which the manifest pins like any downloaded model's.
  */
 import type { RecipeSource } from "../../src/models/manifest";
-import { loadDigits } from "./dataset";
+import { loadDigits, type Samples } from "./dataset";
 import { exportOnnx } from "./export-onnx";
-import { trainMlp } from "./mlp";
+import { type TrainedMlp, trainMlp } from "./mlp";
 import { type Evaluation, verifyExport } from "./verify";
 
 export interface TrainedModel {
@@ -17,7 +17,11 @@ export interface TrainedModel {
 
 export async function train(source: RecipeSource): Promise<TrainedModel> {
   const { train: trainSplit, test } = loadDigits(source.dataset, source.seed);
-  const mlp = await trainMlp(trainSplit, test, source.seed);
+  return exportVerified(await trainMlp(trainSplit, test, source.seed), source, test);
+}
+
+/** The trained network as ONNX, checked against the trainer on the test split (any recipe here). */
+export async function exportVerified(mlp: TrainedMlp, source: RecipeSource, test: Samples): Promise<TrainedModel> {
   const onnx = exportOnnx(mlp, {
     recipe: source.recipe,
     dataset: `${source.dataset.package}@${source.dataset.packageVersion}`,

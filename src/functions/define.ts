@@ -21,7 +21,15 @@ export interface FunctionDefinition<Input, Output, Name extends string = string,
   /** URL segment and OIP model name: `POST /v1/functions/{name}`, `/v2/models/{name}`. */
   name: Name;
   description: string;
+  /** The model `/v1/functions/{name}` and the unversioned OIP routes use: the default version. */
   model: ModelManifest;
+  /**
+   * Further versions of the model, each served at `/v2/models/{name}/versions/{version}` beside
+   * the default (a retrained or differentially private variant). Each must take and give the
+   * same tensors as `model`, since the same pre- and postprocessing serve them all. A defined
+   * function's `versions` are all it serves, the default first.
+   */
+  versions?: ModelManifest[];
   /** The JSON body `POST /v1/functions/{name}` accepts; validated before anything runs. */
   input: z.ZodType<Input, JsonInput>;
   /**
@@ -90,8 +98,18 @@ export function defineFunction<Input, Output, const Name extends string, JsonInp
   const outputs = definition.model.signature.outputs.map((o) => o.name);
   for (const name of definition.release.scores)
     if (!outputs.includes(name)) throw new Error(`${definition.name}: release.scores names no output "${name}"`);
+  const versions = [definition.model, ...(definition.versions ?? [])];
+  for (const [i, version] of versions.entries()) {
+    if (versions.findIndex((v) => v.version === version.version) !== i)
+      throw new Error(`${definition.name}: model version "${version.version}" is declared twice`);
+    if (JSON.stringify(version.signature) !== JSON.stringify(definition.model.signature))
+      throw new Error(
+        `${definition.name}: model version "${version.version}" has another signature than the default's`,
+      );
+  }
   return {
     ...definition,
+    versions,
     scope: definition.scope ?? `infer:${definition.name}`,
     rateLimit: definition.rateLimit ?? {},
     maxBodyBytes: definition.maxBodyBytes ?? DEFAULT_MAX_BODY_BYTES,

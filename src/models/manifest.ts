@@ -73,6 +73,26 @@ const metrics = z.object({
   testSamples: z.number().int().positive(),
 });
 
+/**
+ * How a model trained with differential privacy was trained, and what that guarantees: DP-SGD
+ * with Poisson sampling, per-example clipping and Gaussian noise, (ε, δ) from an RDP accountant
+ * (src/privacy/dp/rdp.ts computes it from these figures; a test holds the card to it). The unit
+ * protected is one training example; `baseline` is the non-private version, for comparison.
+ */
+const privacy = z.object({
+  mechanism: z.literal("dp-sgd"),
+  epsilon: z.number().positive(),
+  delta: z.number().positive().lt(1),
+  trainingExamples: z.number().int().positive(),
+  sampleRate: z.number().positive().max(1),
+  noiseMultiplier: z.number().positive(),
+  clippingNorm: z.number().positive(),
+  steps: z.number().int().positive(),
+  accountant: z.string(),
+  baseline: z.object({ version: z.string(), testAccuracy: z.number().min(0).max(1) }),
+  caveats: z.string(),
+});
+
 export const manifestSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
   version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/),
@@ -94,6 +114,7 @@ export const manifestSchema = z.object({
     riskClass: z.enum(["minimal", "limited", "high"]),
     riskRationale: z.string(),
     metrics: metrics.optional(),
+    privacy: privacy.optional(),
   }),
 });
 
@@ -102,6 +123,7 @@ export type TensorSpec = z.infer<typeof tensorSpec>;
 export type PackageSource = z.infer<typeof packageSource>;
 export type RecipeSource = z.infer<typeof recipeSource>;
 export type ModelMetrics = z.infer<typeof metrics>;
+export type ModelPrivacy = z.infer<typeof privacy>;
 export type DimensionBounds = z.infer<typeof dimensionBounds>;
 
 /** The identity a loaded model is cached and audited under. */

@@ -9,10 +9,15 @@ function tensorMetadata(spec: TensorSpec) {
   return { name: spec.name, datatype: spec.datatype, shape: spec.shape.map((d) => (typeof d === "number" ? d : -1)) };
 }
 
-export function modelMetadata(name: string, manifest: ModelManifest): z.infer<typeof modelMetadataSchema> {
+/** `manifest` is the version asked about; `versions` every version the function serves. */
+export function modelMetadata(
+  name: string,
+  manifest: ModelManifest,
+  versions: ModelManifest[],
+): z.infer<typeof modelMetadataSchema> {
   return {
     name,
-    versions: [manifest.version],
+    versions: versions.map((v) => v.version),
     platform: "onnx_onnxv1",
     inputs: manifest.signature.inputs.map(tensorMetadata),
     outputs: manifest.signature.outputs.map(tensorMetadata),

@@ -124,12 +124,13 @@ function functionPaths(fn: InferenceFunction): OpenApiObject {
     413: ref("responses", "PayloadTooLarge"),
     415: ref("responses", "UnsupportedMediaType"),
   };
+  const versions = fn.versions.map((m) => m.version);
   const versionParameter: OpenApiObject = {
     name: "model_version",
     in: "path",
     required: true,
-    description: `the model version; this deployment serves ${fn.model.version}`,
-    schema: { type: "string", examples: [fn.model.version] },
+    description: `the model version: ${versions.join(", ")} (the paths without one serve ${fn.model.version})`,
+    schema: { type: "string", enum: versions },
   };
   const oipOperations = (versioned: boolean): OpenApiObject => {
     const base = `/v2/models/${fn.name}${versioned ? "/versions/{model_version}" : ""}`;
