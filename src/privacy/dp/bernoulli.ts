@@ -35,12 +35,26 @@ export function bernoulliExpAtMostOne(numerator: Integer, denominator: Integer, 
 /**
  * Bernoulli(exp(-γ)) for any rational γ = numerator/denominator >= 0: exp(-γ) is
  * exp(-1)^floor(γ) · exp(-(γ - floor(γ))), a product of independent trials that stops at the
- * first failure.
+ * first failure. Both operands are safe-integer Numbers (the fast path) or both are bigints.
  */
-export function bernoulliExp(numerator: bigint, denominator: bigint, random: RandomSource): boolean {
-  if (numerator < 0n || denominator <= 0n) throw new RangeError("γ must be a non-negative rational");
-  for (let whole = numerator / denominator; whole > 0n; whole--) {
+export function bernoulliExp(numerator: number, denominator: number, random: RandomSource): boolean;
+export function bernoulliExp(numerator: bigint, denominator: bigint, random: RandomSource): boolean;
+export function bernoulliExp(numerator: Integer, denominator: Integer, random: RandomSource): boolean {
+  if (numerator < 0 || denominator <= 0) throw new RangeError("γ must be a non-negative rational");
+  if (typeof numerator === "number" && typeof denominator === "number") {
+    if (!Number.isSafeInteger(numerator) || !Number.isSafeInteger(denominator))
+      throw new RangeError("γ's numerator and denominator must be safe integers");
+    // On safe integers % is exact, and so is dividing out the multiple it leaves.
+    const remainder = numerator % denominator;
+    for (let whole = (numerator - remainder) / denominator; whole > 0; whole--) {
+      if (!bernoulliExpAtMostOne(1, 1, random)) return false;
+    }
+    return bernoulliExpAtMostOne(remainder, denominator, random);
+  }
+  const n = BigInt(numerator);
+  const d = BigInt(denominator);
+  for (let whole = n / d; whole > 0n; whole--) {
     if (!bernoulliExpAtMostOne(1, 1, random)) return false;
   }
-  return bernoulliExpAtMostOne(numerator % denominator, denominator, random);
+  return bernoulliExpAtMostOne(n % d, d, random);
 }

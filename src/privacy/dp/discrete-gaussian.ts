@@ -4,9 +4,13 @@
  * Δ²/(2σ²)-zCDP (their Section 2).
  */
 import { bernoulliExp } from "./bernoulli";
-import { discreteLaplace, toSafeInteger } from "./discrete-laplace";
+import { discreteLaplace } from "./discrete-laplace";
 import { cryptoRandom } from "./random";
 import type { RandomSource, Rational } from "./types";
+
+const MAX_SAFE_BIGINT = BigInt(Number.MAX_SAFE_INTEGER);
+/** The largest integer whose square is a safe integer. */
+const MAX_SAFE_SQUARE_ROOT = 94_906_265;
 
 function integerSquareRoot(value: bigint): bigint {
   if (value < 2n) return value;
@@ -30,9 +34,18 @@ export function discreteGaussian(sigma2: Rational, random: RandomSource = crypto
   const t = integerSquareRoot(a / b) + 1n;
   const scale: Rational = { numerator: t, denominator: 1n };
   const denominator = 2n * a * b * t * t;
+  // The same exponent on Numbers when every operand is a safe integer (checked per draw, since
+  // |Y| is unbounded), on BigInt otherwise.
+  const numbersFit = denominator <= MAX_SAFE_BIGINT;
+  const [aNumber, btNumber, denominatorNumber] = [Number(a), Number(b * t), Number(denominator)];
   for (;;) {
-    const y = BigInt(discreteLaplace(scale, random));
-    const centred = (y < 0n ? -y : y) * b * t - a;
-    if (bernoulliExp(centred * centred, denominator, random)) return toSafeInteger(y);
+    const y = discreteLaplace(scale, random);
+    const scaled = Math.abs(y) * btNumber; // beyond MAX_SAFE exactly when the true product is
+    const centred = scaled - aNumber;
+    const accepted =
+      numbersFit && scaled <= Number.MAX_SAFE_INTEGER && Math.abs(centred) <= MAX_SAFE_SQUARE_ROOT
+        ? bernoulliExp(centred * centred, denominatorNumber, random)
+        : bernoulliExp((BigInt(Math.abs(y)) * b * t - a) ** 2n, denominator, random);
+    if (accepted) return y;
   }
 }

@@ -42,7 +42,7 @@ export function discreteLaplace(scale: Rational, random: RandomSource = cryptoRa
 }
 
 /** A sampled integer as a Number, refusing (rather than rounding) one beyond 2^53. */
-export function toSafeInteger(value: bigint): number {
+function toSafeInteger(value: bigint): number {
   const result = Number(value);
   if (!Number.isSafeInteger(result)) throw new RangeError("noise beyond the safe integers: the scale is too large");
   return result;
