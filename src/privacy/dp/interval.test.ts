@@ -7,24 +7,19 @@ import { parseRational } from "./rational";
 // P(|X| <= k) >= confidence, from the exact mass functions (the discrete Gaussian's normaliser by
 // summation, or for σ² = 10^6 by Poisson summation; the discrete Laplace's tail 2p^(k+1)/(1+p)).
 describe("noise intervals", () => {
+  const halfWidth = { gaussian: gaussianInterval, laplace: laplaceInterval };
   it.each([
-    ["1", [2, 2, 1]],
-    ["6.25", [5, 6, 2]],
-    ["100", [20, 26, 7]],
-    ["1000000", [1960, 2576, 674]],
-    ["0.1", [0, 1, 0]],
-  ])("discrete Gaussian sigma2 %s at 95%, 99%, 50%", (sigma2, expected) => {
-    const widths = [0.95, 0.99, 0.5].map((confidence) => gaussianInterval(parseRational(sigma2), confidence));
-    expect(widths).toEqual(expected);
-  });
-
-  it.each([
-    ["1", [3, 4, 1]],
-    ["3.5", [10, 16, 2]],
-    ["100", [300, 461, 69]],
-    ["0.25", [0, 1, 0]],
-  ])("discrete Laplace scale %s at 95%, 99%, 50%", (scale, expected) => {
-    const widths = [0.95, 0.99, 0.5].map((confidence) => laplaceInterval(parseRational(scale), confidence));
+    ["gaussian", "1", [2, 2, 1]],
+    ["gaussian", "6.25", [5, 6, 2]],
+    ["gaussian", "100", [20, 26, 7]],
+    ["gaussian", "1000000", [1960, 2576, 674]],
+    ["gaussian", "0.1", [0, 1, 0]],
+    ["laplace", "1", [3, 4, 1]],
+    ["laplace", "3.5", [10, 16, 2]],
+    ["laplace", "100", [300, 461, 69]],
+    ["laplace", "0.25", [0, 1, 0]],
+  ] as const)("discrete %s with parameter %s at 95%, 99%, 50%", (kind, parameter, expected) => {
+    const widths = [0.95, 0.99, 0.5].map((confidence) => halfWidth[kind](parseRational(parameter), confidence));
     expect(widths).toEqual(expected);
   });
 
