@@ -8,6 +8,7 @@ import { loadDigits, PIXELS, type Samples } from "../models/digits/dataset";
 import { DP_SGD } from "../models/digits/train-dp";
 import { trainedModel } from "../models/trained";
 import type { AuditEvent } from "../src/audit/types";
+import type { FunctionDescription } from "../src/client/types";
 import type { ModelManifest, ModelPrivacy, RecipeSource } from "../src/models/manifest";
 import { dpSgdEpsilon } from "../src/privacy/dp/rdp";
 import { auditObjects, eventsIn } from "./audit-log";
@@ -91,6 +92,16 @@ describe("serving digits@dp beside digits@1", () => {
     expect(await metadata.json()).toMatchObject({ name: "digits", versions: ["1", "dp"] });
     const ready = await worker.fetch("/v2/models/digits/versions/dp/ready");
     expect(await ready.json()).toEqual({ name: "digits", ready: true });
+  });
+
+  it("lists both versions in /v1/functions, the dp one with its privacy card; the function itself stays on 1", async () => {
+    const { functions } = (await (await worker.fetch("/v1/functions")).json()) as { functions: FunctionDescription[] };
+    const described = functions.find((fn) => fn.name === "digits");
+    expect(described?.model.version).toBe("1");
+    expect(described?.versions.map((m) => [m.version, m.card.privacy?.epsilon])).toEqual([
+      ["1", undefined],
+      ["dp", privacy.epsilon],
+    ]);
   });
 
   it("refuses a version it does not serve: 404 model_version_not_found", async () => {
