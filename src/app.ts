@@ -20,7 +20,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { auditTrail, missingAuditSetting } from "./audit/middleware";
 import { describePrincipal } from "./auth/describe";
 import { authenticate, requireScope, verifierCache } from "./auth/middleware";
-import { ADMIN_SCOPE, holdsAny, invokeScopes, MODELS_READ_SCOPE, readScopes } from "./auth/scopes";
+import { ADMIN_SCOPE, holdsAny, invokeScopes, MODELS_READ_SCOPE, readScopes, USAGE_READ_SCOPE } from "./auth/scopes";
 import { crossOrigin } from "./cors/middleware";
 import { parseCorsOrigins } from "./cors/origins";
 import type { AppEnv } from "./env";
@@ -39,6 +39,11 @@ import { SERVER_METADATA } from "./oip/schemas";
 import { openApiDocuments } from "./openapi/serve";
 import { fernetKeysProblem } from "./privacy/sealing/keyring";
 import { fernetSealing } from "./privacy/sealing/middleware";
+import { subjectKeyring } from "./privacy/subjects/keyring";
+import { pseudonymOf } from "./privacy/subjects/pseudonym";
+import { readSubject, SUBJECT_REQUEST_BYTES } from "./privacy/subjects/request";
+import { usageReports } from "./privacy/usage/report";
+import { parseUsageSettings } from "./privacy/usage/settings";
 import { probingWatch } from "./probing/watch";
 import { rateLimiting } from "./ratelimit/middleware";
 import { parseRateLimitSettings } from "./ratelimit/policy";
@@ -47,7 +52,7 @@ import { releasableOutputs } from "./release/raw-outputs";
 import { releaseScoreOutputs } from "./release/score-outputs";
 import { parseReleaseSettings } from "./release/settings";
 import { stateSettingsProblem } from "./release/state-key";
-import { discardUnreadBody, limitBodyToFunction, parseWith, readJson, requireJson } from "./request/body";
+import { discardUnreadBody, limitBody, limitBodyToFunction, parseWith, readJson, requireJson } from "./request/body";
 
 export interface AppOptions {
   functions: InferenceFunction[];
@@ -60,7 +65,8 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   const models: InferenceContext = { sessions, keyring: keyringCache() };
   const verifier = verifierCache();
   const limits = rateLimiting();
-  const audit = auditTrail();
+  const subjects = subjectKeyring();
+  const audit = auditTrail(subjects);
   const { corsHeaders, answerPreflight } = crossOrigin();
   const app = new Hono<AppEnv>();
 
@@ -75,7 +81,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   app.notFound((c) => errorResponse(new NotFound("not_found", `no route ${c.req.method} ${c.req.path}`), c));
 
   // Public: liveness, and readiness (model keyring, token verification, rate limits, release
-  // policies, the state key, Fernet keys when set, CORS and audit configured).
+  // policies, the state key, Fernet keys when set, CORS, usage statistics and audit configured).
   app.get("/v2/health/live", (c) => c.json({ live: true }));
   app.get("/v2/health/ready", async (c) => {
     const ready = await models.keyring(c.env.MODEL_KEYS).then(
@@ -87,6 +93,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
         !stateSettingsProblem(c.env) &&
         !fernetKeysProblem(c.env) &&
         configured(() => parseCorsOrigins(c.env.CORS_ORIGINS)) &&
+        configured(() => parseUsageSettings(c.env.USAGE_STATISTICS)) &&
         !missingAuditSetting(c.env),
       () => false,
     );
@@ -174,6 +181,31 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
       return c.json({ function: fn.name, principal: c.req.param("principal"), cleared: true });
     },
   );
+
+  // A tenant's own usage statistics, with differential privacy (src/privacy/usage): each query
+  // spends from the tenant's privacy budget, and a spent budget is a 429 until the period renews.
+  const usage = usageReports(functions.map((fn) => fn.name));
+  app.get(
+    "/v1/usage",
+    requireScope(() => [USAGE_READ_SCOPE]),
+    limitReads,
+    async (c) => c.json(await usage(c)),
+  );
+
+  // Data subjects' rights (src/privacy/subjects): an operator erases a subject's key, making every
+  // event of theirs unlinkable to them (GDPR Art. 17), or gets their pseudonym to export their
+  // events (Art. 15). The subject travels in the body; the audit event names the operator.
+  const aboutSubject = [requireScope(() => [ADMIN_SCOPE]), limitReads, limitBody(() => SUBJECT_REQUEST_BYTES)] as const;
+  app.post("/v1/admin/subjects/erase", ...aboutSubject, async (c) => {
+    const keyFound = await subjects.erase(c.env, readSubject(c));
+    c.set("erasure", { keyFound });
+    return c.json({ erased: true, keyFound });
+  });
+  app.post("/v1/admin/subjects/pseudonym", ...aboutSubject, async (c) => {
+    const key = await subjects.existingKey(c.env, readSubject(c));
+    if (!key) throw new NotFound("subject_not_found", "no key for this subject: never seen, or erased");
+    return c.json({ pseudonym: await pseudonymOf(key) });
+  });
 
   const model = ["/v2/models/:name", "/v2/models/:name/versions/:version"];
 

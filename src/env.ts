@@ -7,6 +7,8 @@ import type { Principal } from "./auth/types";
 import type { InferenceFunction } from "./functions/define";
 import type { ort } from "./inference/runtime";
 import type { ModelManifest } from "./models/manifest";
+import type { PrivacyLedger } from "./privacy/budget/durable-object";
+import type { SubjectKeys } from "./privacy/subjects/durable-object";
 import type { ProbingMonitor } from "./probing/durable-object";
 import type { Verdict } from "./probing/types";
 import type { RateLimiter } from "./ratelimit/durable-object";
@@ -32,6 +34,14 @@ export interface Bindings extends AuthSettings {
   PROBING_STORE?: string;
   /** The probing detector's memory: one object per principal and function (src/probing). */
   PROBING_MONITOR?: DurableObjectNamespace<ProbingMonitor>;
+  /** Each subject's own key, for pseudonyms and input digests; erased on request (src/privacy/subjects). */
+  SUBJECT_KEYS?: DurableObjectNamespace<SubjectKeys>;
+  /** Each tenant's privacy budget for usage statistics (src/privacy/budget). */
+  PRIVACY_LEDGER?: DurableObjectNamespace<PrivacyLedger>;
+  /** Usage statistics' privacy settings as JSON (src/privacy/usage/settings.ts); defaults when unset. */
+  USAGE_STATISTICS?: string;
+  /** `redis`: keep subject keys and privacy budgets in the Upstash Redis above instead of Durable Objects. */
+  PRIVACY_STORE?: string;
   /** Release policies by function and tier, as JSON (see src/release/settings.ts). */
   RELEASE_POLICIES?: string;
   /** Secret: the key recurrent state is sealed with (AES-256-GCM via HKDF), base64url (src/release/state-key.ts). */
@@ -52,7 +62,7 @@ export interface Bindings extends AuthSettings {
   AUDIT_DEAD_LETTER_QUEUE?: string;
   AUDIT_LOG: DurableObjectNamespace<AuditLog>;
   AUDIT_BUCKET: R2Bucket;
-  /** Secret: key of the pseudonyms and input digests (HMAC-SHA256), base64url. */
+  /** Secret: the root of the subject keys' lookup and wrapping keys (src/privacy/subjects), base64url. */
   AUDIT_PEPPER?: string;
   /** Secret: key of the chain's MACs (HMAC-SHA256), base64url. */
   AUDIT_SIGNING_KEY?: string;
@@ -87,6 +97,8 @@ export const LOCAL_OVERRIDABLE_SETTINGS = [
   "FERNET_KEYS",
   "CORS_ORIGINS",
   "PROBING_STORE",
+  "PRIVACY_STORE",
+  "USAGE_STATISTICS",
   "UPSTASH_REDIS_REST_URL",
   "UPSTASH_REDIS_REST_TOKEN",
   "AUDIT",
@@ -112,6 +124,8 @@ export interface Variables extends RequestIdVariables {
   release: { policy: ReleasePolicy; rawOutputs?: string[] };
   /** On watched inference routes: the probing detector's verdict on the principal (src/probing). */
   probing?: Verdict;
+  /** On an operator's erasure of a subject: whether the subject had a key (src/privacy/subjects). */
+  erasure?: { keyFound: boolean };
   /** On `POST /v1/functions/{name}`: which input fields arrived Fernet-sealed, and whether the answer was sealed. */
   sealed?: { fields: string[]; response: boolean };
   /** Every rate-limit decision taken for the request, for the audit log. */

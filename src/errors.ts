@@ -179,6 +179,29 @@ export class ProbingUnavailable extends BastionError {
   }
 }
 
+/** 503: the store of subjects' keys or privacy budgets (src/privacy) cannot be reached or is not configured. */
+export class PrivacyStoreUnavailable extends BastionError {
+  constructor(message: string) {
+    super(503, "privacy_store_unavailable", message, { "Retry-After": "1" });
+  }
+}
+
+/** 429: the tenant's privacy budget for usage statistics is spent until the period renews. */
+export class PrivacyBudgetExhausted extends BastionError {
+  constructor(retryAfterSeconds: number, renews: string) {
+    super(429, "privacy_budget_exhausted", `the privacy budget for usage statistics is spent until ${renews}`, {
+      "Retry-After": String(retryAfterSeconds),
+    });
+  }
+}
+
+/** 503: USAGE_STATISTICS is set but not valid settings. */
+export class UsageStatisticsNotConfigured extends BastionError {
+  constructor(problem: string) {
+    super(503, "usage_statistics_not_configured", `USAGE_STATISTICS is not valid: ${problem}`);
+  }
+}
+
 /** 503: `CORS_ORIGINS` is set but not a list of exact origins. */
 export class CorsNotConfigured extends BastionError {
   constructor(message: string) {

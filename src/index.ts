@@ -14,6 +14,7 @@ export default {
 } satisfies ExportedHandler<Bindings, AuditEvent>;
 
 export { AuditLog } from "./audit/log";
+export { PrivacyLedger } from "./privacy/budget/durable-object";
 export { SubjectKeys } from "./privacy/subjects/durable-object";
 export { ProbingMonitor } from "./probing/durable-object";
 export { RateLimiter } from "./ratelimit/durable-object";

@@ -3,13 +3,14 @@
  * (local secrets, generated on first run) and wrangler dev's persisted R2, opened here through
  * Miniflare at the same path so that what the tools write is what `wrangler dev` reads.
  */
-import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { chmodSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseEnv } from "node:util";
 import { exportJWK, generateKeyPair } from "jose";
 import { Miniflare } from "miniflare";
 import type { ArtifactBucket } from "../models/recipe";
+import type { StoredObject } from "../src/audit/read";
 import { base64url } from "../src/models/base64url";
 import { generateKeyJwk } from "../src/models/keyring";
 import { generateFernetKey } from "../src/privacy/fernet";
@@ -110,6 +111,26 @@ export async function readObjects(bucket: LocalBucket, prefix: string): Promise<
     cursor = page.truncated ? page.cursor : undefined;
   } while (cursor);
   return found;
+}
+
+/**
+ * The audit log's objects: from a directory of objects downloaded from R2 (`dir`), else from
+ * wrangler dev's local state (or another `--persist-to` root).
+ */
+export async function readAuditObjects(where: { dir?: string; persistTo?: string }): Promise<StoredObject[]> {
+  if (where.dir) {
+    const root = path.resolve(where.dir);
+    return (readdirSync(root, { recursive: true }) as string[])
+      .filter((file) => file.endsWith(".ndjson") || file.endsWith(".json"))
+      .sort()
+      .map((file) => ({ name: file, body: readFileSync(path.join(root, file), "utf8") }));
+  }
+  const { audit, dispose } = await openLocalBuckets(where.persistTo ? path.resolve(where.persistTo) : undefined);
+  try {
+    return await readObjects(audit, "audit/");
+  } finally {
+    await dispose();
+  }
 }
 
 /** A Miniflare bucket as the model recipe uses one. */

@@ -96,6 +96,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
       AUDIT_LOG: { className: "AuditLog", useSQLite: true },
       PROBING_MONITOR: { className: "ProbingMonitor", useSQLite: true },
       SUBJECT_KEYS: { className: "SubjectKeys", useSQLite: true },
+      PRIVACY_LEDGER: { className: "PrivacyLedger", useSQLite: true },
     },
     queueProducers: { AUDIT_QUEUE: { queueName: AUDIT_QUEUE_NAME } },
     queueConsumers: {

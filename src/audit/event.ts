@@ -6,7 +6,7 @@ import type { Context } from "hono";
 import { routePath } from "hono/route";
 import type { AppEnv } from "../env";
 import { BastionError } from "../errors";
-import { hex } from "../models/envelope";
+import { inputDigestOf, pseudonymOf } from "../privacy/subjects/pseudonym";
 import { clientNetwork } from "../request/client-address";
 import { AUDIT_SCHEMA, type AuditEvent, type AuditOutcome } from "./types";
 
@@ -16,8 +16,16 @@ export interface RequestFacts {
   latencyMs: number;
 }
 
-export async function buildEvent(c: Context<AppEnv>, facts: RequestFacts, pepper: CryptoKey): Promise<AuditEvent> {
-  const { principal, fn, inference, release, probing, sealed, rateLimits = [] } = c.var;
+/**
+ * `subjectKey` is the caller's own key (src/privacy/subjects), or undefined when there is no
+ * caller or its key could not be had: the event then goes without pseudonym and input digest.
+ */
+export async function buildEvent(
+  c: Context<AppEnv>,
+  facts: RequestFacts,
+  subjectKey: CryptoKey | undefined,
+): Promise<AuditEvent> {
+  const { principal, fn, inference, release, probing, erasure, sealed, rateLimits = [] } = c.var;
   const status = c.res.status;
   const errorCode = status >= 400 ? errorCodeOf(c) : undefined;
   const cf = (c.req.raw as { cf?: { country?: string } }).cf;
@@ -39,13 +47,14 @@ export async function buildEvent(c: Context<AppEnv>, facts: RequestFacts, pepper
     errorCode,
     latencyMs: Math.round(facts.latencyMs * 1000) / 1000,
     principal: principal && {
-      pseudonym: await hmacHex(pepper, new TextEncoder().encode(principal.subject)),
+      pseudonym: subjectKey && (await pseudonymOf(subjectKey)),
       clientId: principal.clientId,
       tenant: principal.tenant,
       tier: principal.tier,
     },
     network: { ip: truncateIp(c.req.header("cf-connecting-ip")), country: cf?.country },
-    inputDigest: inference ? await hmacHex(pepper, await canonicalTensors(inference.feeds)) : undefined,
+    inputDigest:
+      inference && subjectKey ? await inputDigestOf(subjectKey, await canonicalTensors(inference.feeds)) : undefined,
     output: inference?.summary,
     release: release && { ...release.policy, ...(release.rawOutputs ? { rawOutputs: release.rawOutputs } : {}) },
     probing: probing && {
@@ -55,6 +64,7 @@ export async function buildEvent(c: Context<AppEnv>, facts: RequestFacts, pepper
         .filter(([, flagged]) => flagged)
         .map(([signal]) => signal),
     },
+    erasure,
     sealed,
     rateLimits: rateLimits.map(({ scope, backend, allowed, remaining, outcome }) => ({
       scope,
@@ -103,8 +113,4 @@ async function canonicalTensors(
     parts.push(new Uint8Array(view.buffer, view.byteOffset, view.byteLength));
   }
   return new Uint8Array(await new Blob(parts).arrayBuffer());
-}
-
-async function hmacHex(key: CryptoKey, data: Uint8Array): Promise<string> {
-  return hex(new Uint8Array(await crypto.subtle.sign("HMAC", key, data)));
 }

@@ -12,23 +12,26 @@
  * go to a dead-letter queue whose consumer stores them apart, under `audit-dead-letter/`.
  *
  * Privacy: no raw input and no subject is stored. The subject becomes a pseudonym and the input a
- * digest, both HMAC-SHA256 with the secret `AUDIT_PEPPER` (erasable by forgetting the pepper or
- * the subject's pseudonym, not reversible without it); IP addresses are truncated.
+ * digest, both HMAC-SHA256 under the subject's own key (src/privacy/subjects), so erasing that key
+ * makes every event of theirs unlinkable to them (crypto-shredding); IP addresses are truncated.
  */
 
 export const AUDIT_SCHEMA = "bastion.audit/1";
 
-export type AuditOutcome =
-  | "served"
-  | "invalid_token"
-  | "forbidden"
-  | "rate_limited"
-  | "invalid_input"
-  | "client_closed"
-  | "not_found"
-  | "model_unavailable"
-  | "unavailable"
-  | "internal_error";
+export const AUDIT_OUTCOMES = [
+  "served",
+  "invalid_token",
+  "forbidden",
+  "rate_limited",
+  "invalid_input",
+  "client_closed",
+  "not_found",
+  "model_unavailable",
+  "unavailable",
+  "internal_error",
+] as const;
+
+export type AuditOutcome = (typeof AUDIT_OUTCOMES)[number];
 
 export interface AuditEvent {
   schema: typeof AUDIT_SCHEMA;
@@ -48,8 +51,11 @@ export interface AuditEvent {
   errorCode?: string;
   latencyMs: number;
   principal?: {
-    /** HMAC-SHA256(AUDIT_PEPPER, subject), hex. */
-    pseudonym: string;
+    /**
+     * HMAC-SHA256 under the subject's key (src/privacy/subjects/pseudonym.ts), hex. Absent only when
+     * the key store could not be reached (logged as `audit_subject_key_unavailable`).
+     */
+    pseudonym?: string;
     clientId?: string;
     tenant?: string;
     tier: string;
@@ -59,7 +65,7 @@ export interface AuditEvent {
     ip?: string;
     country?: string;
   };
-  /** HMAC-SHA256(AUDIT_PEPPER, canonical input tensors), hex; never the input itself. */
+  /** HMAC-SHA256 under the subject's key of the canonical input tensors, hex; never the input itself. */
   inputDigest?: string;
   /** What the function chose to log of its output (e.g. top label and confidence). */
   output?: Record<string, string | number | boolean>;
@@ -72,6 +78,8 @@ export interface AuditEvent {
   probing?: { level: string; strikes: number; signals: string[] };
   /** Which input fields arrived Fernet-sealed and whether the answer was sealed; never a token or its plaintext. */
   sealed?: { fields: string[]; response: boolean };
+  /** An operator's erasure of a subject's key: whether there was one (never whose it was). */
+  erasure?: { keyFound: boolean };
   rateLimits: {
     scope: "ip" | "principal" | "reads";
     backend: string;

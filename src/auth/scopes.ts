@@ -12,6 +12,8 @@ export const ALL_FUNCTIONS_SCOPE = "infer:*";
 export const MODELS_READ_SCOPE = "models:read";
 /** Operators: clearing a principal the probing detector stopped (and later admin routes). */
 export const ADMIN_SCOPE = "admin";
+/** A tenant's own usage statistics, released with differential privacy (src/privacy/usage). */
+export const USAGE_READ_SCOPE = "usage:read";
 /** Raw model outputs on OIP, for callers that handle them themselves (a pipeline of their own). */
 export const RAW_OUTPUTS_SCOPE = "infer:raw";
 

@@ -1,6 +1,11 @@
 /**
  * The noisy release of a tally: discrete Gaussian noise on every cell, drawn before the data is
  * read (`drawNoise`), added after (`releaseTally`). Everything released is an integer.
+ *
+ * The exact samplers take longer for larger noise, and noise plus the figure is the true count, so
+ * a query must not be timed drawing its own noise: `noisePool` draws each query's noise after the
+ * previous query's answer has gone (in `waitUntil`), and only an isolate's first query of a shape
+ * draws inline.
  */
 import { discreteGaussian, gaussianInterval, rational, toNumber } from "../dp";
 import type { RandomSource, Rational } from "../dp/types";
@@ -21,12 +26,36 @@ export interface NoisePlan {
   draws: number[];
 }
 
-export function drawNoise(
-  settings: { contributionCap: number; rho: Rational },
-  days: number,
-  cells: number,
-  random?: RandomSource,
-): NoisePlan {
+type NoiseSettings = { contributionCap: number; rho: Rational };
+
+/** Noise drawn ahead, one plan per query shape (cap, rho, days, cells), for the next query of that shape. */
+export function noisePool(maxShapes = 64) {
+  const ready = new Map<string, NoisePlan>();
+  const shape = (settings: NoiseSettings, days: number, cells: number) =>
+    JSON.stringify([
+      settings.contributionCap,
+      String(settings.rho.numerator),
+      String(settings.rho.denominator),
+      days,
+      cells,
+    ]);
+  return {
+    /** A plan drawn earlier if there is one (never handed out twice), else one drawn now. */
+    take(settings: NoiseSettings, days: number, cells: number): NoisePlan {
+      const key = shape(settings, days, cells);
+      const plan = ready.get(key);
+      ready.delete(key);
+      return plan ?? drawNoise(settings, days, cells);
+    },
+    /** Draws the next plan of this shape, for after the current answer has gone. */
+    refill(settings: NoiseSettings, days: number, cells: number): void {
+      if (ready.size >= maxShapes) ready.clear();
+      ready.set(shape(settings, days, cells), drawNoise(settings, days, cells));
+    },
+  };
+}
+
+export function drawNoise(settings: NoiseSettings, days: number, cells: number, random?: RandomSource): NoisePlan {
   const { contributionCap: cap, rho } = settings;
   const sigma2 = rational(BigInt(days * cap * cap) * rho.denominator, rho.numerator);
   const draws = Array.from({ length: cells }, () => discreteGaussian(sigma2, random));

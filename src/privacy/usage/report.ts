@@ -16,7 +16,7 @@ import { budgetLedgers } from "../budget/store";
 import type { Charge } from "../budget/types";
 import { toNumber, zcdpToApproxDp } from "../dp";
 import type { Rational } from "../dp/types";
-import { drawNoise, type NoisePlan, type ReleasedTally, releaseTally, sigmaOf } from "./release";
+import { type NoisePlan, noisePool, type ReleasedTally, releaseTally, sigmaOf } from "./release";
 import { parseUsageSettings } from "./settings";
 import { tallyUsage } from "./tally";
 import { LATENCY_BUCKETS_MS, type UsageGrid } from "./types";
@@ -57,17 +57,20 @@ export interface UsageReport extends ReleasedTally {
 
 export function usageReports(functions: string[]) {
   const ledgers = budgetLedgers();
+  const noise = noisePool();
   return async (c: Context<AppEnv>): Promise<UsageReport> => {
     const settings = parseUsageSettings(c.env.USAGE_STATISTICS);
     const now = new Date();
     const days = requestedDays(parseWith(usageQuery, c.req.query()), now, settings.maxDays);
     const tenant = c.var.principal.tenant;
-    const cells = functions.length * days.length * (AUDIT_OUTCOMES.length + LATENCY_BUCKETS_MS.length);
-    const plan = drawNoise(
+    const shape = [
       { contributionCap: settings.contributionCap, rho: settings.rhoPerQuery },
       days.length,
-      cells,
-    );
+      gridCells({ tenant, functions, days }),
+    ] as const;
+    const plan = noise.take(...shape);
+    // The next query's noise, drawn once this answer has gone (a macrotask later, not in its time).
+    c.executionCtx.waitUntil(new Promise((resolve) => setTimeout(resolve, 0)).then(() => noise.refill(...shape)));
 
     const period = periodOf(settings.budget.period, now);
     const budgetMicroRho = microRho(settings.budget.rho, "down");
