@@ -10,6 +10,7 @@ import { parseEnv } from "node:util";
 import { exportJWK, generateKeyPair } from "jose";
 import { Miniflare } from "miniflare";
 import type { ArtifactBucket } from "../models/recipe";
+import { HEAD_KEY } from "../src/audit/chain";
 import type { StoredObject } from "../src/audit/read";
 import { base64url } from "../src/models/base64url";
 import { generateKeyJwk } from "../src/models/keyring";
@@ -127,7 +128,11 @@ export async function readAuditObjects(where: { dir?: string; persistTo?: string
   }
   const { audit, dispose } = await openLocalBuckets(where.persistTo ? path.resolve(where.persistTo) : undefined);
   try {
-    return await readObjects(audit, "audit/");
+    // The head before the objects: the writer publishes an object before the head that names it,
+    // so a head read first never names an object the listing after it misses.
+    const head = await (await audit.get(HEAD_KEY))?.text();
+    const objects = (await readObjects(audit, "audit/")).filter(({ name }) => name !== HEAD_KEY);
+    return head === undefined ? objects : [...objects, { name: HEAD_KEY, body: head }];
   } finally {
     await dispose();
   }
