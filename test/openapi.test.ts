@@ -166,6 +166,7 @@ describe("contract: real answers match the document", () => {
     ["get", "/v1/principal"],
     ["get", "/v1/functions"],
     ["get", "/openapi.json"],
+    ["get", "/v1/usage"],
     ["post", `/v1/functions/${fn}`],
     ...["", `/versions/${functions.find((f) => f.name === fn)?.model.version}`].flatMap((version) => [
       ["get", `/v2/models/${fn}${version}`],
@@ -194,6 +195,7 @@ describe("contract: real answers match the document", () => {
     await get("/v2/health/live");
     await get("/v2/health/ready");
     for (const path of ["/v2", "/v1/principal", "/v1/functions", "/openapi.json"]) await get(path);
+    await get("/v1/usage", await auth("usage:read"));
     const page = pngBase64(onPage(drawText("hold the paper"), 320, 160, 20, 60));
     const inputs: Record<string, unknown> = {
       vad: vadFrame,
@@ -249,6 +251,13 @@ describe("contract: real answers match the document", () => {
     ]);
     for (const answer of badSeals) await contract.check("post", "/v1/functions/vad", answer);
     await get("/openapi.json", await auth("usage:read"));
+    // Usage: without usage:read, and a range that ends before it starts.
+    await contract.check("get", "/v1/usage", await worker.fetch("/v1/usage", { headers: await auth("infer:vad") }));
+    await contract.check(
+      "get",
+      "/v1/usage",
+      await worker.fetch("/v1/usage?from=2026-11-20&to=2026-11-10", { headers: await auth("usage:read") }),
+    );
     const stranger = await auth("infer:text-detect");
     for (const [method, path] of authenticatedPaths().filter(([, p]) => p.includes("/vad"))) {
       const response =

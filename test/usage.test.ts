@@ -4,7 +4,7 @@
  * integer, each query charged to the budget atomically, and a spent budget refused with 429.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { UsageReport } from "../src/privacy/usage/report";
+import type { UsageReport } from "../src/privacy/usage/schema";
 import { type RedisBridge, startRedisBridge } from "../tools/redis-bridge";
 import { type LocalRedis, startRedisServer } from "../tools/redis-server";
 import { drained } from "./audit-log";

@@ -17,6 +17,7 @@ import {
   serverMetadataSchema,
 } from "../oip/schemas";
 import { SEAL_HEADER, sealedFieldSchema } from "../privacy/sealing/middleware";
+import { usageReportSchema } from "../privacy/usage/schema";
 import { inputJsonSchema } from "../request/schema";
 import type { OpenApiObject } from "./types";
 
@@ -40,6 +41,7 @@ export const SHARED_SCHEMAS: Record<string, Schema> = {
   Live: response(z.object({ live: z.literal(true) })),
   Ready: response(z.object({ ready: z.boolean() })),
   SealedField: inputJsonSchema(sealedFieldSchema) as Schema,
+  UsageReport: response(usageReportSchema),
 };
 
 const integerHeader = (description: string): OpenApiObject => ({

@@ -5,7 +5,7 @@
  * `toJSONSchema`). `GET /openapi.json` serves it; `npm run openapi` writes it for every function.
  */
 
-import { invokeScopes, MODELS_READ_SCOPE, RAW_OUTPUTS_SCOPE, readScopes } from "../auth/scopes";
+import { invokeScopes, MODELS_READ_SCOPE, RAW_OUTPUTS_SCOPE, readScopes, USAGE_READ_SCOPE } from "../auth/scopes";
 import type { InferenceFunction } from "../functions/define";
 import { outputJsonSchema } from "../functions/describe";
 import { SERVER_METADATA } from "../oip/schemas";
@@ -40,6 +40,30 @@ export function openApiDocument(functions: InferenceFunction[], options: Documen
     "/v2": { get: read("OIP server metadata", "ServerMetadata", anyOf([]), "oip") },
     "/v1/principal": { get: read("The caller as Bastion sees them", "Principal", anyOf([]), "meta") },
     "/v1/functions": { get: read("The functions the caller may read", "FunctionList", anyOf([]), "functions") },
+    "/v1/usage": {
+      get: {
+        ...read(
+          "The caller's tenant's usage, with differential privacy: counts per function, day and outcome, and " +
+            "latency histograms, each figure with its noise. Each query spends from the tenant's privacy budget; " +
+            "a spent budget is a 429 `privacy_budget_exhausted` until the period renews.",
+          "UsageReport",
+          anyOf([USAGE_READ_SCOPE]),
+          "meta",
+        ),
+        parameters: ["from", "to"].map((name) => ({
+          name,
+          in: "query",
+          required: false,
+          description: `the ${name === "from" ? "first" : "last"} UTC day counted, YYYY-MM-DD (default: the last 7 days)`,
+          schema: { type: "string", pattern: "^\\d{4}-\\d{2}-\\d{2}$" },
+        })),
+        responses: authenticated({
+          200: withHeaders("OK", jsonOf("UsageReport")),
+          400: ref("responses", "BadRequest"),
+          403: ref("responses", "Forbidden"),
+        }),
+      },
+    },
     "/openapi.json": {
       get: {
         ...read(

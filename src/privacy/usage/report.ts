@@ -16,7 +16,8 @@ import { budgetLedgers } from "../budget/store";
 import type { Charge } from "../budget/types";
 import { toNumber, zcdpToApproxDp } from "../dp";
 import type { Rational } from "../dp/types";
-import { type NoisePlan, noisePool, type ReleasedTally, releaseTally, sigmaOf } from "./release";
+import { type NoisePlan, noisePool, releaseTally, sigmaOf } from "./release";
+import type { UsageReport } from "./schema";
 import { parseUsageSettings } from "./settings";
 import { tallyUsage } from "./tally";
 import { LATENCY_BUCKETS_MS, type UsageGrid } from "./types";
@@ -24,36 +25,6 @@ import { LATENCY_BUCKETS_MS, type UsageGrid } from "./types";
 const DAY_MS = 86_400_000;
 const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/, "a UTC day, YYYY-MM-DD");
 const usageQuery = z.object({ from: day.optional(), to: day.optional() });
-
-export interface UsageReport extends ReleasedTally {
-  tenant: string | null;
-  /** The days counted, inclusive. */
-  from: string;
-  to: string;
-  privacy: {
-    mechanism: "discrete_gaussian";
-    /** What a neighbouring log is: the guarantee is about one subject. */
-    unit: "subject";
-    contributionCapPerDay: number;
-    l2Sensitivity: number;
-    sigma: number;
-    /** Every figure is its true value plus noise within ± this with probability 0.95. */
-    plusMinus95: number;
-    rho: number;
-    /** This query's guarantee as (ε, δ)-DP. */
-    epsilon: number;
-    delta: number;
-  };
-  /** The tenant's budget after this query. */
-  budget: {
-    period: string;
-    rho: number;
-    spentRho: number;
-    remainingRho: number;
-    spentEpsilon: number;
-    renews: string;
-  };
-}
 
 export function usageReports(functions: string[]) {
   const ledgers = budgetLedgers();
