@@ -1,11 +1,10 @@
 /** Reading the audit log a test worker wrote. */
 import { eventsIn } from "../src/audit/read";
-import { readObjects } from "../tools/local-state";
 import type { TestWorker } from "./worker";
 
 export { eventsIn };
 
-export const auditObjects = (w: TestWorker, prefix = "audit/") => readObjects(w.audit, prefix);
+export const auditObjects = (w: TestWorker, prefix = "audit/") => w.readAudit(prefix);
 
 /** Waits until the log and the dead-letter store hold `count` events between them, or times out. */
 export async function drained(w: TestWorker, count: number, timeoutMs = 150_000) {

@@ -82,36 +82,66 @@ export function readDevVars(): Record<string, string> {
 
 type LocalBucket = Awaited<ReturnType<Miniflare["getR2Bucket"]>>;
 
+/**
+ * A worker that reads a whole prefix of the audit bucket inside workerd and answers it as JSON. Node
+ * reads the log through it rather than through Miniflare's R2 proxy, whose property reads go over
+ * a synchronous channel that, on a loaded machine, can take one answer for another (an assertion
+ * in Miniflare's fetch-sync, after which every read is off by one).
+ */
+export const AUDIT_READER = {
+  name: "audit-reader",
+  modules: true,
+  script: `export default {
+  async fetch(request, env) {
+    const prefix = new URL(request.url).searchParams.get("prefix") ?? "";
+    const found = [];
+    let cursor;
+    do {
+      const page = await env.AUDIT_BUCKET.list({ prefix, cursor });
+      for (const { key } of page.objects) {
+        const object = await env.AUDIT_BUCKET.get(key);
+        if (object) found.push({ name: key, body: await object.text() });
+      }
+      cursor = page.truncated ? page.cursor : undefined;
+    } while (cursor);
+    return Response.json(found);
+  },
+};`,
+  r2Buckets: { AUDIT_BUCKET: AUDIT_BUCKET_NAME },
+};
+
+/** Every object of the audit bucket under `prefix`, with its text, through the AUDIT_READER worker of `mf`. */
+export async function readAuditPrefix(mf: Miniflare, prefix: string): Promise<StoredObject[]> {
+  const reader = await mf.getWorker(AUDIT_READER.name);
+  const response = await reader.fetch(`http://audit-reader/?prefix=${encodeURIComponent(prefix)}`);
+  if (!response.ok) throw new Error(`reading the audit bucket: ${response.status} ${await response.text()}`);
+  return (await response.json()) as StoredObject[];
+}
+
 /** Opens the R2 buckets of wrangler dev's local state (or another `--persist-to` root); call `dispose` when done. */
 export async function openLocalBuckets(persistRoot = PERSIST_ROOT): Promise<{
   models: ArtifactBucket;
-  audit: LocalBucket;
+  /** Every audit object under a prefix, with its text. */
+  readAudit: (prefix: string) => Promise<StoredObject[]>;
   dispose: () => Promise<void>;
 }> {
   const mf = new Miniflare({
-    modules: true,
-    script: "export default { fetch() { return new Response(null, { status: 404 }) } }",
-    r2Buckets: { MODELS: MODELS_BUCKET, AUDIT_BUCKET: AUDIT_BUCKET_NAME },
     r2Persist: path.join(persistRoot, "v3", "r2"),
+    workers: [
+      {
+        name: "buckets",
+        modules: true,
+        script: "export default { fetch() { return new Response(null, { status: 404 }) } }",
+        r2Buckets: { MODELS: MODELS_BUCKET },
+      },
+      AUDIT_READER,
+    ],
   });
   return {
     models: asArtifactBucket(await mf.getR2Bucket("MODELS")),
-    audit: await mf.getR2Bucket("AUDIT_BUCKET"),
+    readAudit: (prefix) => readAuditPrefix(mf, prefix),
     dispose: () => mf.dispose(),
   };
-}
-
-/** Every object under `prefix`, with its text (the audit log and its tests read R2 this way). */
-export async function readObjects(bucket: LocalBucket, prefix: string): Promise<{ name: string; body: string }[]> {
-  const found: { name: string; body: string }[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await bucket.list({ prefix, cursor });
-    for (const object of page.objects)
-      found.push({ name: object.key, body: (await (await bucket.get(object.key))?.text()) ?? "" });
-    cursor = page.truncated ? page.cursor : undefined;
-  } while (cursor);
-  return found;
 }
 
 /**
@@ -126,13 +156,13 @@ export async function readAuditObjects(where: { dir?: string; persistTo?: string
       .sort()
       .map((file) => ({ name: file, body: readFileSync(path.join(root, file), "utf8") }));
   }
-  const { audit, dispose } = await openLocalBuckets(where.persistTo ? path.resolve(where.persistTo) : undefined);
+  const { readAudit, dispose } = await openLocalBuckets(where.persistTo ? path.resolve(where.persistTo) : undefined);
   try {
     // The head before the objects: the writer publishes an object before the head that names it,
     // so a head read first never names an object the listing after it misses.
-    const head = await (await audit.get(HEAD_KEY))?.text();
-    const objects = (await readObjects(audit, "audit/")).filter(({ name }) => name !== HEAD_KEY);
-    return head === undefined ? objects : [...objects, { name: HEAD_KEY, body: head }];
+    const head = await readAudit(HEAD_KEY);
+    const objects = (await readAudit("audit/")).filter(({ name }) => name !== HEAD_KEY);
+    return [...objects, ...head];
   } finally {
     await dispose();
   }

@@ -8,8 +8,9 @@ import { readdirSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { Miniflare } from "miniflare";
 import { type ArtifactBucket, buildArtifact, readManifests } from "../models/recipe";
+import type { StoredObject } from "../src/audit/read";
 import { importKeyring } from "../src/models/keyring";
-import { AUDIT_BUCKET_NAME, asArtifactBucket, MODELS_BUCKET, ROOT } from "./local-state";
+import { AUDIT_BUCKET_NAME, AUDIT_READER, asArtifactBucket, MODELS_BUCKET, ROOT, readAuditPrefix } from "./local-state";
 
 const AUDIT_QUEUE_NAME = "bastion-audit";
 const AUDIT_DLQ_NAME = "bastion-audit-dlq";
@@ -35,8 +36,8 @@ export function buildBundle(outdir: string, entry?: string): string {
 
 export interface LocalWorker {
   url: URL;
-  /** The audit bucket, as the worker sees it. */
-  audit: Awaited<ReturnType<Miniflare["getR2Bucket"]>>;
+  /** Every object of the audit bucket under a prefix, with its text (read inside workerd). */
+  readAudit(prefix: string): Promise<StoredObject[]>;
   /** The audit queue's producer, as the worker has it. */
   auditQueue: Queue<unknown>;
   fetch(path: string, init?: RequestInit): Promise<Response>;
@@ -81,44 +82,49 @@ async function fetchRetryingClosedConnections(url: URL, init?: RequestInit): Pro
 export async function startLocalWorker(options: LocalWorkerOptions): Promise<LocalWorker> {
   const { bundle } = options;
   const mf = new Miniflare({
-    modulesRoot: bundle,
-    modules: [
-      { type: "ESModule", path: path.join(bundle, options.main ?? "index.js") },
-      ...readdirSync(bundle)
-        .filter((f) => f.endsWith(".wasm"))
-        .map((f) => ({ type: "CompiledWasm" as const, path: path.join(bundle, f) })),
-    ],
-    compatibilityDate: COMPATIBILITY_DATE,
-    compatibilityFlags: COMPATIBILITY_FLAGS,
-    r2Buckets: { MODELS: MODELS_BUCKET, AUDIT_BUCKET: AUDIT_BUCKET_NAME },
-    durableObjects: {
-      RATE_LIMITER: { className: "RateLimiter", useSQLite: true },
-      AUDIT_LOG: { className: "AuditLog", useSQLite: true },
-      PROBING_MONITOR: { className: "ProbingMonitor", useSQLite: true },
-      SUBJECT_KEYS: { className: "SubjectKeys", useSQLite: true },
-      PRIVACY_LEDGER: { className: "PrivacyLedger", useSQLite: true },
-    },
-    queueProducers: { AUDIT_QUEUE: { queueName: AUDIT_QUEUE_NAME } },
-    queueConsumers: {
-      [AUDIT_QUEUE_NAME]: {
-        maxBatchSize: 100,
-        maxBatchTimeout: 1,
-        maxRetries: options.auditMaxRetries ?? 5,
-        deadLetterQueue: AUDIT_DLQ_NAME,
-      },
-      [AUDIT_DLQ_NAME]: { maxBatchSize: 100, maxBatchTimeout: 1 },
-    },
     r2Persist: options.persistTo ? path.join(options.persistTo, "v3", "r2") : false,
     durableObjectsPersist: options.persistTo ? path.join(options.persistTo, "v3", "do") : false,
-    bindings: {
-      AUDIT_DEAD_LETTER_QUEUE: AUDIT_DLQ_NAME,
-      ...(options.modelKeys === undefined ? {} : { MODEL_KEYS: options.modelKeys }),
-      ...options.vars,
-    },
+    workers: [
+      {
+        name: "bastion",
+        modulesRoot: bundle,
+        modules: [
+          { type: "ESModule", path: path.join(bundle, options.main ?? "index.js") },
+          ...readdirSync(bundle)
+            .filter((f) => f.endsWith(".wasm"))
+            .map((f) => ({ type: "CompiledWasm" as const, path: path.join(bundle, f) })),
+        ],
+        compatibilityDate: COMPATIBILITY_DATE,
+        compatibilityFlags: COMPATIBILITY_FLAGS,
+        r2Buckets: { MODELS: MODELS_BUCKET, AUDIT_BUCKET: AUDIT_BUCKET_NAME },
+        durableObjects: {
+          RATE_LIMITER: { className: "RateLimiter", useSQLite: true },
+          AUDIT_LOG: { className: "AuditLog", useSQLite: true },
+          PROBING_MONITOR: { className: "ProbingMonitor", useSQLite: true },
+          SUBJECT_KEYS: { className: "SubjectKeys", useSQLite: true },
+          PRIVACY_LEDGER: { className: "PrivacyLedger", useSQLite: true },
+        },
+        queueProducers: { AUDIT_QUEUE: { queueName: AUDIT_QUEUE_NAME } },
+        queueConsumers: {
+          [AUDIT_QUEUE_NAME]: {
+            maxBatchSize: 100,
+            maxBatchTimeout: 1,
+            maxRetries: options.auditMaxRetries ?? 5,
+            deadLetterQueue: AUDIT_DLQ_NAME,
+          },
+          [AUDIT_DLQ_NAME]: { maxBatchSize: 100, maxBatchTimeout: 1 },
+        },
+        bindings: {
+          AUDIT_DEAD_LETTER_QUEUE: AUDIT_DLQ_NAME,
+          ...(options.modelKeys === undefined ? {} : { MODEL_KEYS: options.modelKeys }),
+          ...options.vars,
+        },
+      },
+      AUDIT_READER,
+    ],
   });
   const url = await mf.ready;
   const models = await mf.getR2Bucket("MODELS");
-  const audit = await mf.getR2Bucket("AUDIT_BUCKET");
   const auditQueue = await mf.getQueueProducer("AUDIT_QUEUE");
   const artifacts = asArtifactBucket(models);
   if (options.seedWith) {
@@ -128,7 +134,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
   let disposed: Promise<void> | undefined;
   return {
     url,
-    audit,
+    readAudit: (prefix) => readAuditPrefix(mf, prefix),
     auditQueue,
     fetch: (p, init) => fetchRetryingClosedConnections(new URL(p, url), init),
     models,
