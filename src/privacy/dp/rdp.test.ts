@@ -5,6 +5,7 @@
  */
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
+import { fileURLToPath } from "node:url";
 import { describe, expect, it } from "vitest";
 import { DEFAULT_ORDERS, dpSgdEpsilon, logErfc, rdpToEpsilon, subsampledGaussianRdp } from "./rdp";
 
@@ -93,16 +94,12 @@ describe("the RDP accountant for the Poisson-subsampled Gaussian", () => {
 });
 
 /**
- * Opacus's accountant itself, when this machine can run it: OPACUS_RDP_PY names a copy of
- * opacus/accountants/analysis/rdp.py (pure numpy and scipy; Opacus is not installed with torch
- * here), python3 must import numpy and scipy.
+ * Opacus's accountant itself (test/reference/opacus_rdp.py, its rdp.py unchanged; OPACUS_RDP_PY
+ * names another copy), run by python3, which must import numpy and scipy.
  */
-const opacusRdp = process.env.OPACUS_RDP_PY;
-const missing = !opacusRdp
-  ? "OPACUS_RDP_PY is not set (a copy of pytorch/opacus's opacus/accountants/analysis/rdp.py)"
-  : !existsSync(opacusRdp)
-    ? `OPACUS_RDP_PY=${opacusRdp} does not exist`
-    : pythonProblem();
+const opacusRdp =
+  process.env.OPACUS_RDP_PY ?? fileURLToPath(new URL("../../../test/reference/opacus_rdp.py", import.meta.url));
+const missing = !existsSync(opacusRdp) ? `${opacusRdp} does not exist` : pythonProblem();
 if (missing) console.warn(`rdp.test.ts: skipping the live Opacus cross-check: ${missing}`);
 
 function pythonProblem(): string | undefined {
