@@ -229,6 +229,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     "POST",
     model.map((path) => `${path}/infer`),
     ...invocation,
+    sealing.refuseSeal,
     async (c) => {
       const { fn, release } = c.var;
       const request = readInferRequest(c);

@@ -256,7 +256,7 @@ export class FernetNotConfigured extends BastionError {
 
 /** 400: the request asks for a response seal this deployment does not make. */
 export class UnsupportedSeal extends InvalidInput {
-  constructor(header: string, supported: string[]) {
-    super("unsupported_seal", `${header} must be ${supported.join(" or ")}`);
+  constructor(message: string) {
+    super("unsupported_seal", message);
   }
 }

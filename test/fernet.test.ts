@@ -155,6 +155,20 @@ describe("with FERNET_KEYS", () => {
       expect(await response.json()).toMatchObject({ code: "unsupported_seal" });
     }
   });
+
+  it("refuses Bastion-Seal on the OIP route, which seals nothing, instead of answering in the clear", async () => {
+    const tensors = {
+      inputs: [
+        { name: "input", datatype: "FP32", shape: [1, 512], data: audio },
+        { name: "state", datatype: "FP32", shape: [2, 1, 128], data: new Array(256).fill(0) },
+        { name: "sr", datatype: "INT64", shape: [], data: [16000] },
+      ],
+    };
+    const response = await postJson(worker, "/v2/models/vad/infer", tensors, { "bastion-seal": "fernet" });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ code: "unsupported_seal", error: expect.stringContaining("/v1/") });
+    expect((await postJson(worker, "/v2/models/vad/infer", tensors)).status).toBe(200);
+  });
 });
 
 describe("without usable FERNET_KEYS", () => {

@@ -94,7 +94,7 @@ export const ERROR_RESPONSES: Record<string, OpenApiObject> = {
     "400: the input is malformed or does not fit the function (codes: invalid_input, invalid_json, invalid_request, " +
       "invalid_image, image_too_large, missing_input, datatype_mismatch, shape_mismatch, value_not_allowed, " +
       "invalid_state: a sealed state altered, expired or not the caller's, invalid_fernet_token: a Fernet-sealed " +
-      `field that does not open, whatever the reason, unsupported_seal: a ${SEAL_HEADER} other than fernet, ...)`,
+      `field that does not open, whatever the reason, unsupported_seal: a ${SEAL_HEADER} other than fernet, or one on an OIP route, ...)`,
   ),
   Unauthorized: errorWith("401 invalid_token: no token, or one that does not verify", {
     "WWW-Authenticate": required("WWW-Authenticate"),

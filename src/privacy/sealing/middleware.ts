@@ -8,6 +8,7 @@
  *   validation and errors as a plain one. Any failure (key, MAC, age, padding, UTF-8, JSON) is one
  *   400 `invalid_fernet_token` with one message. A token cannot exceed the function's body limit,
  *   which is read before this runs, so the work stays bounded.
+ * - `refuseSeal`: elsewhere (OIP), any `Bastion-Seal` is a 400 `unsupported_seal`, never a clear answer.
  * - `sealResponse`: `Bastion-Seal: fernet` seals a successful answer under the current key
  *   (`application/fernet`, the JSON answer as plaintext); errors stay plain JSON. The key is checked
  *   before inference, so a caller who cannot get a sealed answer gets no answer at all.
@@ -33,7 +34,7 @@ export function fernetSealing() {
   const sealResponse = createMiddleware<AppEnv>(async (c, next) => {
     const seal = c.req.header(SEAL_HEADER);
     if (seal === undefined) return next();
-    if (seal.trim().toLowerCase() !== "fernet") throw new UnsupportedSeal(SEAL_HEADER, ["fernet"]);
+    if (seal.trim().toLowerCase() !== "fernet") throw new UnsupportedSeal(`${SEAL_HEADER} must be fernet`);
     const keys = await keyring(c.env);
     await next();
     if (c.res.status !== 200 || c.error) return;
@@ -66,8 +67,18 @@ export function fernetSealing() {
     );
   }
 
-  return { sealResponse, openFields };
+  return { sealResponse, openFields, refuseSeal };
 }
+
+/**
+ * Where no sealed answer is offered (the OIP routes), asking for one is refused rather than
+ * answered in the clear: a caller who asked for a seal must never get less without knowing.
+ */
+const refuseSeal = createMiddleware<AppEnv>(async (c, next) => {
+  if (c.req.header(SEAL_HEADER) !== undefined)
+    throw new UnsupportedSeal(`${SEAL_HEADER} is offered on POST /v1/functions/{name} only`);
+  await next();
+});
 
 /** A field is sealed when it is an object whose only key is `fernet`. */
 function isSealed(value: unknown): value is { fernet: unknown } {
