@@ -1,7 +1,9 @@
 /**
  * A worker for the benchmark only (never deployed): loads a model through the real path (R2,
  * envelope decryption, ORT session) and times `iterations` runs inside workerd, and times token
- * verification and rate-limit checks. The clock there ticks in whole milliseconds, so a run's time is a mean over many.
+ * verification, rate-limit checks, body parsing and validation, and a fresh isolate's cold load.
+ * The clock there ticks in whole milliseconds, so a run's time is a mean over many; the caller
+ * also reads workerd's CPU time around each request (tools/bench/cpu-time.ts).
  */
 import { functions } from "../functions";
 import { type AuthSettings, parseAuthConfig } from "../src/auth/config";
@@ -13,6 +15,7 @@ import { loadDecryptedModel } from "../src/models/store";
 import { durableObjectBackend, RateLimiter } from "../src/ratelimit/durable-object";
 import { DEFAULT_POLICY } from "../src/ratelimit/policy";
 import { upstashBackend } from "../src/ratelimit/upstash";
+import { parseJson, parseWith } from "../src/request/body";
 import { BENCH_CASES } from "./bench-cases";
 
 interface Env {
@@ -25,6 +28,9 @@ interface Env {
 
 // Bound like the app's (tools/local-worker.ts); unused here.
 export { AuditLog } from "../src/audit/log";
+export { PrivacyLedger } from "../src/privacy/budget/durable-object";
+export { SubjectKeys } from "../src/privacy/subjects/durable-object";
+export { ProbingMonitor } from "../src/probing/durable-object";
 export { RateLimiter };
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
@@ -34,6 +40,8 @@ export default {
     const url = new URL(request.url);
     if (url.pathname === "/verify") return verifyLoop(request);
     if (url.pathname === "/limit") return limitLoop(url, env);
+    if (url.pathname === "/validate") return validateLoop(request, url);
+    if (url.pathname === "/cold") return coldLoad(url, env);
     const id = url.searchParams.get("model") ?? "";
     const iterations = Number(url.searchParams.get("iterations") ?? "20");
     const manifest = functions.find((fn) => fn.model.id === id)?.model;
@@ -94,4 +102,51 @@ async function limitLoop(url: URL, env: Env): Promise<Response> {
     samples.push(performance.now() - t);
   }
   return Response.json({ meanMs: (performance.now() - started) / iterations, samples });
+}
+
+/**
+ * Reads a function's JSON body once, then parses and validates it as the app does (depth check,
+ * JSON.parse, the function's input schema) `iterations` times: the read's time and the mean of one
+ * parse and validation.
+ */
+async function validateLoop(request: Request, url: URL): Promise<Response> {
+  const fn = functions.find((f) => f.name === url.searchParams.get("fn"));
+  if (!fn) return new Response("unknown function", { status: 404 });
+  const iterations = Number(url.searchParams.get("iterations") ?? "100");
+  const readStarted = performance.now();
+  const text = new TextDecoder().decode(await request.arrayBuffer());
+  const readMs = performance.now() - readStarted;
+  const started = performance.now();
+  for (let i = 0; i < iterations; i++) parseWith(fn.input, parseJson(text, "body"));
+  return Response.json({ readMs, perValidateMs: (performance.now() - started) / iterations });
+}
+
+/**
+ * In a fresh isolate: fetches and decrypts a model, creates its session twice and runs it once.
+ * The first creation also starts ORT's wasm runtime and the second does not, so their difference
+ * is ORT's initialisation (onnxruntime-web offers no way to start it without a session).
+ */
+async function coldLoad(url: URL, env: Env): Promise<Response> {
+  const id = url.searchParams.get("model") ?? "";
+  const manifest = functions.find((fn) => fn.model.id === id)?.model;
+  const bench = BENCH_CASES.find((c) => c.model === id);
+  if (!manifest || !bench) return new Response("unknown model", { status: 404 });
+  const keyring = await importKeyring(env.MODEL_KEYS);
+  const model = await loadDecryptedModel(env.MODELS, manifest, keyring);
+  let started = performance.now();
+  await createInferenceSession(model.plaintext, ["wasm"]);
+  const firstSessionMs = performance.now() - started;
+  started = performance.now();
+  const session = await createInferenceSession(model.plaintext, ["wasm"]);
+  const secondSessionMs = performance.now() - started;
+  const feeds = Object.fromEntries(bench.inputs().map((t) => [t.name, new ort.Tensor(t.type, t.data, t.dims)]));
+  started = performance.now();
+  await session.run(feeds);
+  return Response.json({
+    fetchMs: model.timings.readMs,
+    decryptMs: model.timings.decryptMs,
+    firstSessionMs,
+    secondSessionMs,
+    firstRunMs: performance.now() - started,
+  });
 }

@@ -1,0 +1,75 @@
+/**
+ * The cold first request, in fresh workerd processes: isolate start (workerd, the worker's script
+ * and ORT's wasm compiled) until the worker can be called, then the app's first inference request
+ * split by its Server-Timing, and ORT's initialisation apart, from the bench worker in another
+ * fresh process (see `coldLoad` in tools/bench-worker.ts).
+ */
+import type { BenchCase } from "../bench-cases";
+import type { LocalWorkerOptions } from "../local-worker";
+import { measure } from "./cpu-time";
+import { oipJson, serverTiming, timed } from "./http";
+import { spread } from "./stats";
+import { startTrackedWorker } from "./tracked-worker";
+
+interface ColdLoad {
+  fetchMs: number;
+  decryptMs: number;
+  firstSessionMs: number;
+  secondSessionMs: number;
+  firstRunMs: number;
+}
+
+/** `app` and `bench` start the app and the bench worker on already seeded, persisted state. */
+export async function measureCold(
+  options: { app: LocalWorkerOptions; bench: LocalWorkerOptions; authorization: string },
+  bench: BenchCase,
+  trials: number,
+) {
+  const trial: Record<string, number>[] = [];
+  for (let t = 0; t < trials; t++) {
+    const started = performance.now();
+    const app = await startTrackedWorker(options.app);
+    const startWallMs = performance.now() - started;
+    const startCpuMs = app.cpuMs();
+    const request = await measure(app.cpuMs, () =>
+      timed(() =>
+        app.fetch(`/v2/models/${bench.fn}/infer`, {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: options.authorization },
+          body: oipJson(bench.inputs()),
+        }),
+      ),
+    );
+    await app.dispose();
+    const timing = serverTiming(request.value.response.headers.get("server-timing"));
+
+    const benchWorker = await startTrackedWorker(options.bench);
+    const load = await measure(benchWorker.cpuMs, async () => {
+      const response = await benchWorker.fetch(`/cold?model=${bench.model}`);
+      return (await response.json()) as ColdLoad;
+    });
+    await benchWorker.dispose();
+
+    trial.push({
+      isolateStartWallMs: startWallMs,
+      isolateStartCpuMs: startCpuMs,
+      firstRequestWallMs: request.wallMs,
+      firstRequestCpuMs: request.cpuMs,
+      modelFetchMs: timing["model-fetch"],
+      decryptMs: timing["model-decrypt"],
+      sessionCreateMs: timing["session-create"],
+      firstRunMs: timing.inference,
+      ortInitMs: load.value.firstSessionMs - load.value.secondSessionMs,
+      sessionWithoutOrtInitMs: load.value.secondSessionMs,
+    });
+  }
+  return Object.fromEntries(
+    Object.keys(trial[0]).map((key) => [
+      key,
+      spread(
+        trial.map((x) => x[key]),
+        1,
+      ),
+    ]),
+  );
+}
