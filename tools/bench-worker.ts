@@ -11,6 +11,7 @@ import { createKeyResolver } from "../src/auth/keys";
 import { verifyAccessToken } from "../src/auth/verify";
 import { createInferenceSession, ort } from "../src/inference/runtime";
 import { importKeyring } from "../src/models/keyring";
+import type { ModelManifest } from "../src/models/manifest";
 import { loadDecryptedModel } from "../src/models/store";
 import { durableObjectBackend, RateLimiter } from "../src/ratelimit/durable-object";
 import { DEFAULT_POLICY } from "../src/ratelimit/policy";
@@ -35,6 +36,14 @@ export { RateLimiter };
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
 
+/**
+ * onnxruntime-web prints its profiler's trace with console.log, bound when its wasm runtime
+ * starts (after this module is evaluated): while `printed` is set, those lines are kept instead.
+ */
+let printed: string[] | undefined;
+const log = console.log.bind(console);
+console.log = (...args: unknown[]) => (printed ? printed.push(args.join(" ")) : log(...args));
+
 export default {
   async fetch(request: Request, env: Env): Promise<Response> {
     const url = new URL(request.url);
@@ -56,11 +65,40 @@ export default {
     }
     const ready = await session;
     const feeds = Object.fromEntries(bench.inputs().map((t) => [t.name, new ort.Tensor(t.type, t.data, t.dims)]));
+    if (url.pathname === "/profile") return profiledRuns(env, manifest, feeds, iterations);
     const started = performance.now();
     for (let i = 0; i < iterations; i++) await ready.run(feeds);
     return Response.json({ perRunMs: (performance.now() - started) / iterations });
   },
 };
+
+/**
+ * Runs a model `iterations` times in a session with ORT's profiler on, and answers the trace
+ * events it prints. The app's session options plus profiling; the caller first warms the
+ * model's plain session, so ORT's runtime is up and its wasm already optimised by V8.
+ */
+async function profiledRuns(
+  env: Env,
+  manifest: ModelManifest,
+  feeds: Record<string, ort.Tensor>,
+  iterations: number,
+): Promise<Response> {
+  const model = await loadDecryptedModel(env.MODELS, manifest, await importKeyring(env.MODEL_KEYS));
+  const session = await ort.InferenceSession.create(model.plaintext, {
+    executionProviders: ["wasm"],
+    graphOptimizationLevel: "all",
+    enableProfiling: true,
+  });
+  for (let i = 0; i < iterations; i++) await session.run(feeds);
+  printed = [];
+  try {
+    session.endProfiling();
+    return Response.json(JSON.parse(printed.join("\n")));
+  } finally {
+    printed = undefined;
+    await session.release();
+  }
+}
 
 /**
  * Times token verification with a warm key cache: `{settings, token, iterations}` in, the mean

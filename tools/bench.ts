@@ -13,11 +13,13 @@
  *   - hostile inputs (tools/bench-hostile.ts): the worst answer time over the fuzz corpus and the
  *     costliest refusals, with the liveness probe's latency meanwhile (`--hostile`: only this);
  * and the size of the deployable bundle. It prints short tables and writes tools/bench-results.json.
+ * `--profile` (tools/bench/profile.ts): only the per-operator profile of warm inference, workerd
+ * against native, written under `profile` in tools/bench-results.json (the rest kept).
  * `--quick` (about a minute: fewer rounds, one model's cold start, no sequential HTTP or hostile
  * inputs) writes nothing.
  */
 
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { loadavg, tmpdir } from "node:os";
 import path from "node:path";
 import { functions } from "../functions";
@@ -30,6 +32,7 @@ import { cpuDescription } from "./bench/cpu-time";
 import { oipBinary, oipJson, timed } from "./bench/http";
 import { measureRateLimits, measureRoutes, measureValidation, measureVerification } from "./bench/overhead";
 import { printCold, printConcurrency, printHostile, printOverhead, printWarm } from "./bench/print";
+import { printProfile, profileModel } from "./bench/profile";
 import { settle } from "./bench/settle";
 import { percentiles } from "./bench/stats";
 import { startTrackedWorker, type TrackedWorker } from "./bench/tracked-worker";
@@ -43,6 +46,7 @@ import { startRedisServer } from "./redis-server";
 
 const QUICK = process.argv.includes("--quick");
 const HOSTILE_ONLY = process.argv.includes("--hostile");
+const PROFILE_ONLY = process.argv.includes("--profile");
 const WARM_ROUNDS = QUICK ? 5 : 21;
 const COLD_TRIALS = QUICK ? 1 : 5;
 const OVERHEAD_ROUNDS = QUICK ? 2 : 11;
@@ -56,6 +60,7 @@ const HOSTILE_ROUNDS = QUICK ? 1 : 3;
  * its CPU stays well under the wall time (about 2x the wall time before).
  */
 const HTTP_CPU_PER_WALL = 0.9;
+const RESULTS = path.join(ROOT, "tools", "bench-results.json");
 /** The audit queue's consumer batches for up to 1 s: wait for it before reading CPU. */
 const AUDIT_SETTLE_MS = 1200;
 
@@ -106,6 +111,10 @@ async function main() {
   };
   try {
     const benchWorker = await start(options(benchBundle, "bench-worker.js"));
+    if (PROFILE_ONLY) {
+      await profileAll(benchWorker, loadAtStart);
+      return;
+    }
     const app = await start(options(appBundle));
     // infer:raw: the OIP cases time whole outputs, text-detect's probability map among them.
     const authorization = `Bearer ${await sign(tokenKeys[0], { claims: { scope: "infer:* infer:raw" }, expiresIn: 3600 })}`;
@@ -194,7 +203,11 @@ async function main() {
     rmSync(scratch, { recursive: true, force: true });
   }
   report.loadAverage = { start: loadAtStart, end: loadavg() };
-  if (!QUICK) writeFileSync(path.join(ROOT, "tools", "bench-results.json"), `${JSON.stringify(report, null, 2)}\n`);
+  if (!QUICK) {
+    // The per-operator profile comes from its own run (--profile): a full run keeps it.
+    report.profile = JSON.parse(readFileSync(RESULTS, "utf8")).profile;
+    writeFileSync(RESULTS, `${JSON.stringify(report, null, 2)}\n`);
+  }
   const models = report.models as Parameters<typeof printWarm>[0] & Parameters<typeof printCold>[0];
   console.log(`\nbundle: ${sizeLine}`);
   printWarm(models);
@@ -208,6 +221,23 @@ async function main() {
       .map((x) => x.toFixed(2))
       .join(" ")}`,
   );
+}
+
+/** `--profile`: each model's per-operator profile, printed and kept in the results file. */
+async function profileAll(benchWorker: TrackedWorker, loadAtStart: number[]) {
+  const models = [];
+  for (const bench of BENCH_CASES) {
+    process.stdout.write(`${bench.model}: profile\n`);
+    models.push({ model: bench.model, input: bench.label, profile: await profileModel(benchWorker, bench) });
+  }
+  printProfile(models);
+  const loadAverage = { start: loadAtStart, end: loadavg() };
+  console.log(
+    `load average: start ${loadAtStart.map((x) => x.toFixed(2)).join(" ")}, end ${loadAverage.end.map((x) => x.toFixed(2)).join(" ")}`,
+  );
+  const results = JSON.parse(readFileSync(RESULTS, "utf8"));
+  results.profile = { date: new Date().toISOString(), machine: cpuDescription(), loadAverage, models };
+  writeFileSync(RESULTS, `${JSON.stringify(results, null, 2)}\n`);
 }
 
 /** Sequential OIP requests to the app, JSON and binary tensors: p50/p99 in ms. */
