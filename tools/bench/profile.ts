@@ -2,6 +2,10 @@
  * `npm run bench -- --profile`: where warm inference spends its time, per operator type, by ORT's
  * own profiler in workerd (onnxruntime-web, wasm, one thread) and in onnxruntime-node (one
  * thread), and the ratio between them per type: which kernels the wasm build loses on.
+ * Each kernel's time includes the profiler's own bookkeeping, measured here at about 7 µs a node
+ * on either side (what a Shape or Identity reads): it swamps silero-vad's microsecond kernels,
+ * whose totals are then not its warm time (only their ranking holds), while ppocr's convolutions
+ * are long enough to read directly.
  */
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
