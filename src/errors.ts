@@ -197,8 +197,8 @@ export class PrivacyBudgetExhausted extends BastionError {
 
 /** 503: USAGE_STATISTICS is set but not valid settings. */
 export class UsageStatisticsNotConfigured extends BastionError {
-  constructor(problem: string) {
-    super(503, "usage_statistics_not_configured", `USAGE_STATISTICS is not valid: ${problem}`);
+  constructor(message: string) {
+    super(503, "usage_statistics_not_configured", message);
   }
 }
 

@@ -12,6 +12,7 @@
 import { z } from "zod";
 import { RateLimitNotConfigured } from "../errors";
 import type { InferenceFunction } from "../functions/define";
+import { jsonSettings } from "../json-settings";
 import { DURATION_PATTERN } from "./duration";
 import type { Duration, RateLimitPolicy } from "./types";
 
@@ -64,21 +65,11 @@ const settingsSchema = z
 
 export type RateLimitSettings = z.infer<typeof settingsSchema>;
 
-export function parseRateLimitSettings(json: string | undefined): RateLimitSettings {
-  if (!json) return {};
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    throw new RateLimitNotConfigured("RATE_LIMITS is not valid JSON");
-  }
-  const parsed = settingsSchema.safeParse(value);
-  if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    throw new RateLimitNotConfigured(`RATE_LIMITS.${issue.path.join(".")}: ${issue.message}`);
-  }
-  return parsed.data;
-}
+export const parseRateLimitSettings = jsonSettings(
+  "RATE_LIMITS",
+  settingsSchema,
+  (message) => new RateLimitNotConfigured(message),
+);
 
 export function functionPolicy(settings: RateLimitSettings, fn: InferenceFunction, tier: string): RateLimitPolicy {
   const tierPolicies = settings.tiers?.[tier] ?? {};

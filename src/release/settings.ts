@@ -12,6 +12,7 @@
 import { z } from "zod";
 import { ReleasePolicyNotConfigured } from "../errors";
 import type { InferenceFunction } from "../functions/define";
+import { jsonSettings } from "../json-settings";
 import { policySettingSchema, resolvePolicy } from "./policies";
 import type { ReleasePolicy } from "./types";
 
@@ -25,29 +26,11 @@ const settingsSchema = z
 
 export type ReleaseSettings = z.infer<typeof settingsSchema>;
 
-/** The last setting parsed, and its outcome: requests read it on every inference. */
-let parsed: { json: string | undefined; settings?: ReleaseSettings; error?: ReleasePolicyNotConfigured } | undefined;
-
-export function parseReleaseSettings(json: string | undefined): ReleaseSettings {
-  if (parsed === undefined || parsed.json !== json) parsed = { json, ...parseOnce(json) };
-  const { settings, error } = parsed;
-  if (error) throw error;
-  return settings as ReleaseSettings;
-}
-
-function parseOnce(json: string | undefined): { settings?: ReleaseSettings; error?: ReleasePolicyNotConfigured } {
-  if (!json) return { settings: {} };
-  let value: unknown;
-  try {
-    value = JSON.parse(json);
-  } catch {
-    return { error: new ReleasePolicyNotConfigured("RELEASE_POLICIES is not valid JSON") };
-  }
-  const result = settingsSchema.safeParse(value);
-  if (result.success) return { settings: result.data };
-  const issue = result.error.issues[0];
-  return { error: new ReleasePolicyNotConfigured(`RELEASE_POLICIES.${issue.path.join(".")}: ${issue.message}`) };
-}
+export const parseReleaseSettings = jsonSettings(
+  "RELEASE_POLICIES",
+  settingsSchema,
+  (message) => new ReleasePolicyNotConfigured(message),
+);
 
 export function functionReleasePolicy(settings: ReleaseSettings, fn: InferenceFunction, tier: string): ReleasePolicy {
   const tierPolicies = settings.tiers?.[tier] ?? {};

@@ -6,11 +6,13 @@
  * are as unlinkable as the older ones, since nobody can compute that pseudonym any more.
  */
 import type { Bindings } from "../../env";
-import { AuditNotConfigured, PrivacyStoreUnavailable } from "../../errors";
+import { AuditNotConfigured } from "../../errors";
 import { base64url } from "../../models/base64url";
+import { reachStore } from "../reach-store";
 import { subjectKeyStores } from "./store";
 import type { Subject } from "./types";
 
+const SUBJECT_KEY_STORE = "subject key store";
 const CACHE_SECONDS = 30;
 const CACHE_ENTRIES = 10_000;
 const LOOKUP_INFO = "bastion.subject-lookup/1";
@@ -61,7 +63,7 @@ export function subjectKeyring() {
       crypto.getRandomValues(new Uint8Array(32)),
     );
     const candidate = base64url.encode(new Uint8Array([...iv, ...new Uint8Array(sealed)]));
-    return unwrap(env, lookup, await reach(stores(env).getOrCreate(lookup, candidate)));
+    return unwrap(env, lookup, await reachStore(stores(env).getOrCreate(lookup, candidate), SUBJECT_KEY_STORE));
   };
 
   return {
@@ -81,7 +83,7 @@ export function subjectKeyring() {
     /** The subject's key from the store itself (no cache), or null when they have none: never creates one. */
     async existingKey(env: Bindings, subject: Subject): Promise<CryptoKey | null> {
       const lookup = await lookupOf(env, subject);
-      const wrapped = await reach(stores(env).get(lookup));
+      const wrapped = await reachStore(stores(env).get(lookup), SUBJECT_KEY_STORE);
       return wrapped === null ? null : unwrap(env, lookup, wrapped);
     },
 
@@ -89,22 +91,12 @@ export function subjectKeyring() {
     async erase(env: Bindings, subject: Subject): Promise<boolean> {
       const lookup = await lookupOf(env, subject);
       cache.delete(lookup);
-      return reach(stores(env).erase(lookup));
+      return reachStore(stores(env).erase(lookup), SUBJECT_KEY_STORE);
     },
   };
 }
 
 export type SubjectKeyring = ReturnType<typeof subjectKeyring>;
-
-/** A store that fails is a 503 to the operator, not an internal error. */
-function reach<T>(operation: Promise<T>): Promise<T> {
-  return operation.catch((error: unknown) => {
-    if (error instanceof PrivacyStoreUnavailable) throw error;
-    // The cause may name the store's address: the log gets it, the caller does not.
-    console.error(JSON.stringify({ event: "subject_key_store_failed", error: String(error) }));
-    throw new PrivacyStoreUnavailable("the subject key store is unavailable");
-  });
-}
 
 async function deriveKeys(pepper: Uint8Array): Promise<DerivedKeys> {
   const base = await crypto.subtle.importKey("raw", pepper, "HKDF", false, ["deriveKey"]);

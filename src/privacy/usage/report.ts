@@ -8,14 +8,14 @@ import { z } from "zod";
 import { eventsIn } from "../../audit/read";
 import { AUDIT_OUTCOMES, type AuditEvent } from "../../audit/types";
 import type { AppEnv } from "../../env";
-import { InvalidInput, PrivacyBudgetExhausted, PrivacyStoreUnavailable } from "../../errors";
+import { InvalidInput, PrivacyBudgetExhausted } from "../../errors";
 import { base64url } from "../../models/base64url";
 import { parseWith } from "../../request/body";
 import { periodOf } from "../budget/period";
 import { budgetLedgers } from "../budget/store";
-import type { Charge } from "../budget/types";
 import { toNumber, zcdpToApproxDp } from "../dp";
 import type { Rational } from "../dp/types";
+import { reachStore } from "../reach-store";
 import { type NoisePlan, noisePool, releaseTally, sigmaOf } from "./release";
 import type { UsageReport } from "./schema";
 import { parseUsageSettings } from "./settings";
@@ -45,13 +45,10 @@ export function usageReports(functions: string[]) {
 
     const period = periodOf(settings.budget.period, now);
     const budgetMicroRho = microRho(settings.budget.rho, "down");
-    const charge: Charge = await ledgers(c.env)
-      .charge(await tenantKey(tenant), period, microRho(settings.rhoPerQuery, "up"), budgetMicroRho)
-      .catch((error: unknown) => {
-        if (error instanceof PrivacyStoreUnavailable) throw error;
-        console.error(JSON.stringify({ event: "privacy_ledger_failed", error: String(error) }));
-        throw new PrivacyStoreUnavailable("the privacy budget ledger is unavailable");
-      });
+    const charge = await reachStore(
+      ledgers(c.env).charge(await tenantKey(tenant), period, microRho(settings.rhoPerQuery, "up"), budgetMicroRho),
+      "privacy budget ledger",
+    );
     if (!charge.granted) {
       const seconds = Math.max(1, Math.ceil((period.renews.getTime() - now.getTime()) / 1000));
       throw new PrivacyBudgetExhausted(seconds, period.renews.toISOString());

@@ -5,22 +5,27 @@
  */
 import { z } from "zod";
 import { UsageStatisticsNotConfigured } from "../../errors";
+import { jsonSettings } from "../../json-settings";
 import { parseRational } from "../dp";
-import type { Rational } from "../dp/types";
 
-const decimal = z.string().regex(/^\d+(\.\d+)?$/, 'a decimal number as a string, e.g. "0.1"');
+/** A decimal number as a string, kept exact. */
+const decimal = z
+  .string()
+  .regex(/^\d+(\.\d+)?$/, 'a decimal number as a string, e.g. "0.1"')
+  .transform((text) => parseRational(text));
+const positive = decimal.refine((value) => value.numerator > 0n, "must be above 0");
 
 const schema = z
   .object({
-    /** rho spent by one query: a decimal string, kept exact. */
-    rhoPerQuery: decimal.default("0.1"),
+    /** rho spent by one query. */
+    rhoPerQuery: positive.default(parseRational("0.1")),
     budget: z
       .object({
-        rho: decimal.default("1"),
+        rho: decimal.default(parseRational("1")),
         period: z.enum(["day", "week", "month"]).default("day"),
       })
       .strict()
-      .default({ rho: "1", period: "day" }),
+      .default({ rho: parseRational("1"), period: "day" }),
     /** Events one pseudonym counts for per day, at most. */
     contributionCap: z.number().int().min(1).max(1000).default(10),
     /** The δ at which the spent rho is also reported as (ε, δ). */
@@ -30,40 +35,11 @@ const schema = z
   })
   .strict();
 
-export interface UsageSettings {
-  rhoPerQuery: Rational;
-  budget: { rho: Rational; period: "day" | "week" | "month" };
-  contributionCap: number;
-  delta: number;
-  maxDays: number;
-}
-
-const parsed = new Map<string | undefined, UsageSettings>();
+export type UsageSettings = z.output<typeof schema>;
 
 /** The settings, or UsageStatisticsNotConfigured naming what is wrong. */
-export function parseUsageSettings(json: string | undefined): UsageSettings {
-  const known = parsed.get(json);
-  if (known) return known;
-  let raw: unknown = {};
-  if (json !== undefined && json.trim() !== "") {
-    try {
-      raw = JSON.parse(json);
-    } catch {
-      throw new UsageStatisticsNotConfigured("not JSON");
-    }
-  }
-  const result = schema.safeParse(raw);
-  if (!result.success) {
-    const issue = result.error.issues[0];
-    throw new UsageStatisticsNotConfigured(`${issue.path.join(".") || "settings"}: ${issue.message}`);
-  }
-  const { rhoPerQuery, budget, ...rest } = result.data;
-  const settings = {
-    ...rest,
-    rhoPerQuery: parseRational(rhoPerQuery),
-    budget: { rho: parseRational(budget.rho), period: budget.period },
-  };
-  if (settings.rhoPerQuery.numerator === 0n) throw new UsageStatisticsNotConfigured("rhoPerQuery must be above 0");
-  parsed.set(json, settings);
-  return settings;
-}
+export const parseUsageSettings = jsonSettings(
+  "USAGE_STATISTICS",
+  schema,
+  (message) => new UsageStatisticsNotConfigured(message),
+);
