@@ -1,9 +1,10 @@
 /**
  * The recipe for encrypted model artifacts (run in Node by `npm run models`, and by `npm start`
  * and the tests): read the plaintext from its npm package, or train it with the model's own recipe
- * (cached on this machine, see trained.ts), check it against the manifest, encrypt
- * it under the keyring's current key, and store the ciphertext and its envelope in the bucket.
- * Plaintext is never written anywhere but that cache, which git ignores.
+ * (cached on this machine, see trained.ts), check it against the manifest, make the variants Bastion
+ * serves (optimise.ts) and check each against its pinned digest, encrypt each under the keyring's
+ * current key, and store the ciphertexts and their envelopes in the bucket. Plaintext is never
+ * written anywhere but that cache (and, for a moment, the optimiser's temporary directory).
  */
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
@@ -17,10 +18,13 @@ import {
   artifactKeys,
   type ModelManifest,
   type ModelMetrics,
+  type ModelVariant,
   type PackageSource,
   parseManifest,
   type RecipeSource,
+  variantIdentity,
 } from "../src/models/manifest";
+import { buildVariant } from "./optimise";
 import { trainedModel } from "./trained";
 
 const MODELS_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -81,16 +85,24 @@ function sameMetrics(a: ModelMetrics | undefined, b: ModelMetrics): boolean {
   return a?.testAccuracy === b.testAccuracy && a.testSamples === b.testSamples;
 }
 
-export async function readEnvelope(bucket: ArtifactBucket, manifest: ModelManifest): Promise<Envelope | undefined> {
-  const object = await bucket.get(artifactKeys(manifest).envelope);
+export async function readEnvelope(
+  bucket: ArtifactBucket,
+  manifest: ModelManifest,
+  variant: ModelVariant,
+): Promise<Envelope | undefined> {
+  const object = await bucket.get(artifactKeys(manifest, variant).envelope);
   return object ? parseEnvelope(await object.text()) : undefined;
 }
 
-export type BuildOutcome = "encrypted" | "up-to-date";
+/** What building did to each variant: (re-)encrypted it, or found it in the bucket already. */
+export type BuildOutcome = Record<string, "encrypted" | "up-to-date">;
 
 /**
- * Encrypts and stores one model unless the bucket already holds it for the same digest under a
- * key the keyring has (`force` re-encrypts anyway, with a fresh data key).
+ * Makes, encrypts and stores each variant of one model (models/optimise.ts) unless the bucket
+ * already holds it for the same digest under a key the keyring has (`force` re-encrypts anyway,
+ * with fresh data keys). A variant whose bytes differ from the digest its manifest pins is
+ * refused: a changed onnxruntime-node or model needs its digests pinned anew (`npm run models --
+ * variants` prints them).
  */
 export async function buildArtifact(
   bucket: ArtifactBucket,
@@ -98,33 +110,67 @@ export async function buildArtifact(
   keyring: Keyring,
   options: { force?: boolean } = {},
 ): Promise<BuildOutcome> {
-  const existing = await readEnvelope(bucket, manifest).catch(() => undefined);
-  if (!options.force && existing?.model.sha256 === manifest.sha256 && keyring.kids.includes(existing.kid)) {
-    return "up-to-date";
+  const outcome: BuildOutcome = {};
+  const stale: ModelVariant[] = [];
+  for (const variant of manifest.variants) {
+    const existing = await readEnvelope(bucket, manifest, variant).catch(() => undefined);
+    const current = existing?.model.sha256 === variant.sha256 && keyring.kids.includes(existing.kid);
+    if (!options.force && current) outcome[variant.name] = "up-to-date";
+    else stale.push(variant);
   }
+  if (stale.length === 0) return outcome;
   const plaintext = await readPlaintext(manifest);
-  const { envelope, ciphertext } = await encryptModel(plaintext, manifest, keyring.current);
-  const keys = artifactKeys(manifest);
-  const customMetadata = { model: manifest.id, version: manifest.version, sha256: manifest.sha256, kid: envelope.kid };
-  // Ciphertext first: an envelope never points at weights that are not there yet.
-  await bucket.put(keys.ciphertext, ciphertext, { customMetadata });
-  await bucket.put(keys.envelope, JSON.stringify(envelope, null, 2), { customMetadata });
-  return "encrypted";
+  for (const variant of stale) {
+    const bytes = await checkedVariant(plaintext, manifest, variant);
+    const { envelope, ciphertext } = await encryptModel(bytes, variantIdentity(manifest, variant), keyring.current);
+    const keys = artifactKeys(manifest, variant);
+    const customMetadata = {
+      model: manifest.id,
+      version: manifest.version,
+      variant: variant.name,
+      sha256: variant.sha256,
+      kid: envelope.kid,
+    };
+    // Ciphertext first: an envelope never points at weights that are not there yet.
+    await bucket.put(keys.ciphertext, ciphertext, { customMetadata });
+    await bucket.put(keys.envelope, JSON.stringify(envelope, null, 2), { customMetadata });
+    outcome[variant.name] = "encrypted";
+  }
+  return outcome;
+}
+
+/** A variant's bytes, refused unless they match the digest and size its manifest pins. */
+export async function checkedVariant(plaintext: Uint8Array, manifest: ModelManifest, variant: ModelVariant) {
+  const bytes = await buildVariant(plaintext, manifest, variant);
+  const digest = createHash("sha256").update(bytes).digest("hex");
+  if (digest !== variant.sha256 || bytes.byteLength !== variant.bytes) {
+    throw new Error(
+      `variant ${variant.name} of ${manifest.id}@${manifest.version} came out with SHA-256 ${digest} ` +
+        `(${bytes.byteLength} bytes); the manifest pins ${variant.sha256} (${variant.bytes} bytes)`,
+    );
+  }
+  return bytes;
 }
 
 export type RotateOutcome = { from: string; to: string } | "already-current" | "missing";
 
-/** Re-wraps one model's data key under `to` (default: the keyring's current key). */
+/** Re-wraps each variant's data key under `to` (default: the keyring's current key). */
 export async function rotateArtifact(
   bucket: ArtifactBucket,
   manifest: ModelManifest,
   keyring: Keyring,
   to = keyring.current.kid,
-): Promise<RotateOutcome> {
-  const envelope = await readEnvelope(bucket, manifest);
-  if (!envelope) return "missing";
-  if (envelope.kid === to) return "already-current";
-  const rewrapped = await rewrapDataKey(envelope, keyring.get(envelope.kid).key, keyring.get(to));
-  await bucket.put(artifactKeys(manifest).envelope, JSON.stringify(rewrapped, null, 2));
-  return { from: envelope.kid, to };
+): Promise<Record<string, RotateOutcome>> {
+  const outcomes: Record<string, RotateOutcome> = {};
+  for (const variant of manifest.variants) {
+    const envelope = await readEnvelope(bucket, manifest, variant);
+    if (!envelope) outcomes[variant.name] = "missing";
+    else if (envelope.kid === to) outcomes[variant.name] = "already-current";
+    else {
+      const rewrapped = await rewrapDataKey(envelope, keyring.get(envelope.kid).key, keyring.get(to));
+      await bucket.put(artifactKeys(manifest, variant).envelope, JSON.stringify(rewrapped, null, 2));
+      outcomes[variant.name] = { from: envelope.kid, to };
+    }
+  }
+  return outcomes;
 }

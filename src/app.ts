@@ -29,7 +29,7 @@ import { functionContext } from "./functions/context";
 import type { InferenceFunction } from "./functions/define";
 import { describeFunction } from "./functions/describe";
 import { atModelVersion } from "./functions/versions";
-import { acquireModel, type InferenceContext, runModel } from "./inference/infer";
+import { acquireAllVariants, type InferenceContext, runModel } from "./inference/infer";
 import { ModelSessions } from "./inference/sessions";
 import { batchSize, toOrtFeeds } from "./inference/tensors";
 import { keyringCache } from "./models/keyring";
@@ -219,8 +219,8 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     resolveFunction,
     limitReads,
     async (c) => {
-      // Readiness loads the model, so a probe also warms the isolate.
-      await acquireModel(c, models, c.var.fn.model);
+      // Readiness loads the model (every variant of it), so a probe also warms the isolate.
+      await acquireAllVariants(c, models, c.var.fn.model);
       return c.json({ name: c.var.fn.name, ready: true });
     },
   );

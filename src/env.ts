@@ -113,6 +113,7 @@ export interface Variables extends RequestIdVariables {
   /** What inference did, for the audit log: the model, its key id, the input tensors, the output summary. */
   inference?: {
     model: ModelManifest;
+    variant: string;
     kid: string;
     feeds: Record<string, ort.Tensor>;
     summary?: Record<string, string | number | boolean>;

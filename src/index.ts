@@ -5,7 +5,10 @@ import { consumeAuditBatch } from "./audit/consumer";
 import type { AuditEvent } from "./audit/types";
 import { withLocalControl } from "./drain/control";
 import type { Bindings } from "./env";
+import { startRuntime } from "./inference/runtime";
 
+// ORT's own start-up runs while the isolate starts, not on its first request (src/inference/runtime.ts).
+startRuntime();
 const app = createApp({ functions });
 
 export default {

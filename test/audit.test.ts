@@ -11,10 +11,9 @@ import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { AUDIT_SCHEMA, type AuditEvent } from "../src/audit/types";
 import { base64url } from "../src/models/base64url";
-import { artifactKeys } from "../src/models/manifest";
 import { auditObjects, drained, eventsIn } from "./audit-log";
 import { parseCsv } from "./csv";
-import { manifestOf, toneFrame } from "./reference";
+import { manifestOf, servedKeys, toneFrame } from "./reference";
 import { auditSecrets, postJson, startWorker, type TestWorker, tokenWithScopes } from "./worker";
 
 const scratch = mkdtempSync(path.join(tmpdir(), "bastion-audit-"));
@@ -48,7 +47,7 @@ describe("2,000 requests of mixed outcomes", () => {
       persistTo: state,
       vars: { RATE_LIMITS: JSON.stringify({ ...noIpLimit, functions: { vad: { limit: 700 } } }) },
     });
-    await w.models.delete(artifactKeys(await manifestOf("ppocr-det")).envelope);
+    await w.models.delete(servedKeys(await manifestOf("ppocr-det")).envelope);
     const caller = `Bearer ${await tokenWithScopes("infer:*", { sub: "auditor-1" })}`;
     // May read the function's model card, not invoke it: 403.
     const readOnly = `Bearer ${await tokenWithScopes("models:read", { sub: "auditor-2" })}`;

@@ -11,8 +11,7 @@ import { promisify } from "node:util";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { parseEnvelope } from "../src/models/envelope";
 import { generateKeyJwk } from "../src/models/keyring";
-import { artifactKeys } from "../src/models/manifest";
-import { manifestOf, toneFrame } from "./reference";
+import { manifestOf, servedKeys, toneFrame } from "./reference";
 import { keySet, postJson, startWorker, type TestWorker } from "./worker";
 
 const workers: TestWorker[] = [];
@@ -47,8 +46,8 @@ async function rewrite(w: TestWorker, key: string, change: (bytes: Uint8Array) =
 describe("failures are explicit and contained", () => {
   it("a tampered ciphertext fails integrity; the other functions keep serving", async () => {
     const w = await worker();
-    await rewrite(w, artifactKeys(await manifestOf("silero-vad")).ciphertext, (bytes) => {
-      bytes[1_500_000] ^= 0x01;
+    await rewrite(w, servedKeys(await manifestOf("silero-vad")).ciphertext, (bytes) => {
+      bytes[1_000_000] ^= 0x01;
       return bytes;
     });
     await expectUnavailable(await vad(w), "model_integrity_failed");
@@ -59,16 +58,13 @@ describe("failures are explicit and contained", () => {
   it("a truncated ciphertext, an edited envelope and swapped artifacts all fail integrity", async () => {
     const w = await worker();
     const [cls, det, silero] = await Promise.all(["ppocr-cls", "ppocr-det", "silero-vad"].map((id) => manifestOf(id)));
-    await rewrite(w, artifactKeys(cls).ciphertext, (bytes) => bytes.subarray(0, bytes.length - 16));
+    await rewrite(w, servedKeys(cls).ciphertext, (bytes) => bytes.subarray(0, bytes.length - 16));
     await expectUnavailable(await orientation(w), "model_integrity_failed");
 
     const envelope = parseEnvelope(
-      await ((await w.models.get(artifactKeys(det).envelope)) as { text(): Promise<string> }).text(),
+      await ((await w.models.get(servedKeys(det).envelope)) as { text(): Promise<string> }).text(),
     );
-    await w.models.put(
-      artifactKeys(det).envelope,
-      JSON.stringify({ ...envelope, chunkBytes: envelope.chunkBytes / 2 }),
-    );
+    await w.models.put(servedKeys(det).envelope, JSON.stringify({ ...envelope, chunkBytes: envelope.chunkBytes / 2 }));
     const detect = await postJson(w, "/v1/functions/text-detect", {
       height: 32,
       width: 32,
@@ -78,8 +74,8 @@ describe("failures are explicit and contained", () => {
 
     // Put cls's artifact where the VAD model belongs: authentic ciphertext, wrong model.
     for (const key of ["envelope", "ciphertext"] as const) {
-      const object = await w.models.get(artifactKeys(cls)[key]);
-      await w.models.put(artifactKeys(silero)[key], new Uint8Array((await object?.arrayBuffer()) as ArrayBuffer));
+      const object = await w.models.get(servedKeys(cls)[key]);
+      await w.models.put(servedKeys(silero)[key], new Uint8Array((await object?.arrayBuffer()) as ArrayBuffer));
     }
     await expectUnavailable(await vad(w), "model_integrity_failed");
   });
@@ -158,19 +154,19 @@ describe("key rotation with `npm run models`", () => {
   it("re-wraps every data key under the new key and leaves the weights as they were", async () => {
     const oldKey = generateKeyJwk("2026-01");
     const newKey = generateKeyJwk("2026-07");
-    expect((await cli(["build"], keySet(oldKey))).stdout).toMatch(/silero-vad@5: encrypted/);
+    expect((await cli(["build"], keySet(oldKey))).stdout).toMatch(/silero-vad@5 batch-1: encrypted/);
     const before = await worker({ persistTo: state, modelKeys: keySet(oldKey), seedWith: false });
     const weights = async (w: TestWorker) =>
-      (await w.models.head(artifactKeys(await manifestOf("ppocr-det")).ciphertext))?.etag;
+      (await w.models.head(servedKeys(await manifestOf("ppocr-det")).ciphertext))?.etag;
     const etagBefore = await weights(before);
     expect((await vad(before)).status).toBe(200);
     await before.dispose();
 
     // Rotation: the new key goes first in the keyring (current), the old one stays until re-wrapped.
     const rotated = await cli(["rotate"], keySet(newKey, oldKey));
-    expect(rotated.stdout).toMatch(/silero-vad@5: re-wrapped 2026-01 -> 2026-07/);
-    expect((await cli(["rotate"], keySet(newKey, oldKey))).stdout).toMatch(/silero-vad@5: already-current/);
-    expect((await cli(["status"], keySet(newKey))).stdout).toMatch(/ppocr-det@4: kid 2026-07/);
+    expect(rotated.stdout).toMatch(/silero-vad@5 batch-1: re-wrapped 2026-01 -> 2026-07/);
+    expect((await cli(["rotate"], keySet(newKey, oldKey))).stdout).toMatch(/silero-vad@5 general: already-current/);
+    expect((await cli(["status"], keySet(newKey))).stdout).toMatch(/ppocr-det@4 general: kid 2026-07/);
 
     const onlyNew = await worker({ persistTo: state, modelKeys: keySet(newKey), seedWith: false });
     expect(await weights(onlyNew)).toBe(etagBefore);

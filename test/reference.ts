@@ -5,7 +5,7 @@
 import * as ortNode from "onnxruntime-node";
 import { mulberry32 } from "../models/digits/random";
 import { readManifests, readPlaintext } from "../models/recipe";
-import { type ModelManifest, modelKey } from "../src/models/manifest";
+import { artifactKeys, type ModelManifest, modelKey, variantFor } from "../src/models/manifest";
 
 const sessions = new Map<string, Promise<ortNode.InferenceSession>>();
 
@@ -15,6 +15,11 @@ export async function manifestOf(id: string, version?: string): Promise<ModelMan
   if (found.length > 1) throw new Error(`${id} has versions ${found.map((m) => m.version).join(", ")}: name one`);
   if (found.length === 0) throw new Error(`no manifest ${id}${version ? ` version ${version}` : ""}`);
   return found[0];
+}
+
+/** Where the variant that serves a batch of one (every JSON request) is stored. */
+export function servedKeys(manifest: ModelManifest) {
+  return artifactKeys(manifest, variantFor(manifest, { batch: 1 }));
 }
 
 export async function referenceRun(

@@ -11,7 +11,7 @@ import { createKeyResolver } from "../src/auth/keys";
 import { verifyAccessToken } from "../src/auth/verify";
 import { createInferenceSession, ort } from "../src/inference/runtime";
 import { importKeyring } from "../src/models/keyring";
-import type { ModelManifest } from "../src/models/manifest";
+import { type ModelManifest, variantFor } from "../src/models/manifest";
 import { loadDecryptedModel } from "../src/models/store";
 import { durableObjectBackend, RateLimiter } from "../src/ratelimit/durable-object";
 import { DEFAULT_POLICY } from "../src/ratelimit/policy";
@@ -59,7 +59,7 @@ export default {
     let session = sessions.get(id);
     if (!session) {
       session = importKeyring(env.MODEL_KEYS)
-        .then((keyring) => loadDecryptedModel(env.MODELS, manifest, keyring))
+        .then((keyring) => loadDecryptedModel(env.MODELS, manifest, keyring, variantFor(manifest, { batch: 1 })))
         .then((model) => createInferenceSession(model.plaintext, ["wasm"]));
       sessions.set(id, session);
     }
@@ -83,10 +83,15 @@ async function profiledRuns(
   feeds: Record<string, ort.Tensor>,
   iterations: number,
 ): Promise<Response> {
-  const model = await loadDecryptedModel(env.MODELS, manifest, await importKeyring(env.MODEL_KEYS));
+  const model = await loadDecryptedModel(
+    env.MODELS,
+    manifest,
+    await importKeyring(env.MODEL_KEYS),
+    variantFor(manifest, { batch: 1 }),
+  );
   const session = await ort.InferenceSession.create(model.plaintext, {
     executionProviders: ["wasm"],
-    graphOptimizationLevel: "all",
+    graphOptimizationLevel: "disabled",
     enableProfiling: true,
   });
   for (let i = 0; i < iterations; i++) await session.run(feeds);
@@ -170,7 +175,7 @@ async function coldLoad(url: URL, env: Env): Promise<Response> {
   const bench = BENCH_CASES.find((c) => c.model === id);
   if (!manifest || !bench) return new Response("unknown model", { status: 404 });
   const keyring = await importKeyring(env.MODEL_KEYS);
-  const model = await loadDecryptedModel(env.MODELS, manifest, keyring);
+  const model = await loadDecryptedModel(env.MODELS, manifest, keyring, variantFor(manifest, { batch: 1 }));
   let started = performance.now();
   await createInferenceSession(model.plaintext, ["wasm"]);
   const firstSessionMs = performance.now() - started;

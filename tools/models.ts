@@ -5,6 +5,9 @@
  *   rotate [--to KID]      re-wrap every data key under KID (default: the keyring's first key)
  *   status                 which key wraps each model
  *   keygen [--kid KID]     print a new key-encryption key (a JWK) to add to MODEL_KEYS
+ *   variants               make each model's served variants (models/optimise.ts) and print their
+ *                          digests against the ones the manifests pin (to pin anew after changing
+ *                          onnxruntime-node or a model)
  *   train                  train the models this project trains (once per machine: models/trained.ts)
  *                          and check them against their manifests (a refusal says what was trained)
  *
@@ -14,10 +17,12 @@
  * bucket through `wrangler r2 object`.
  */
 import { execFile } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtemp, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs, promisify } from "node:util";
+import { buildVariant } from "../models/optimise";
 import {
   type ArtifactBucket,
   buildArtifact,
@@ -56,11 +61,24 @@ if (command === "keygen") {
     );
     console.log(`${manifest.id}@${manifest.version}: ${outcome}`);
   }
+} else if (command === "variants") {
+  for (const manifest of await readManifests()) {
+    const plaintext = await readPlaintext(manifest);
+    for (const variant of manifest.variants) {
+      const bytes = await buildVariant(plaintext, manifest, variant);
+      const digest = createHash("sha256").update(bytes).digest("hex");
+      const pinned = digest === variant.sha256 && bytes.byteLength === variant.bytes;
+      if (!pinned) process.exitCode = 1;
+      console.log(
+        `${manifest.id}@${manifest.version} ${variant.name}: "sha256": "${digest}", "bytes": ${bytes.byteLength}${pinned ? "" : "  (NOT what the manifest pins)"}`,
+      );
+    }
+  }
 } else if (command === "build" || command === "rotate" || command === "status") {
   await withLock("models", () => run(command));
 } else {
   console.error(
-    "usage: npm run models -- build [--force] | rotate [--to KID] | status | keygen [--kid KID] | train  [--remote]",
+    "usage: npm run models -- build [--force] | rotate [--to KID] | status | keygen [--kid KID] | train | variants  [--remote]",
   );
   process.exit(2);
 }
@@ -74,18 +92,24 @@ async function run(command: "build" | "rotate" | "status") {
   try {
     for (const manifest of await readManifests()) {
       const name = `${manifest.id}@${manifest.version}`;
-      if (command === "build")
-        console.log(`${name}: ${await buildArtifact(bucket, manifest, keyring, { force: values.force })}`);
+      if (command === "build") {
+        const outcomes = await buildArtifact(bucket, manifest, keyring, { force: values.force });
+        for (const [variant, outcome] of Object.entries(outcomes)) console.log(`${name} ${variant}: ${outcome}`);
+      }
       if (command === "rotate") {
-        const outcome = await rotateArtifact(bucket, manifest, keyring, values.to);
-        console.log(
-          `${name}: ${typeof outcome === "string" ? outcome : `re-wrapped ${outcome.from} -> ${outcome.to}`}`,
-        );
+        const outcomes = await rotateArtifact(bucket, manifest, keyring, values.to);
+        for (const [variant, outcome] of Object.entries(outcomes))
+          console.log(
+            `${name} ${variant}: ${typeof outcome === "string" ? outcome : `re-wrapped ${outcome.from} -> ${outcome.to}`}`,
+          );
       }
-      if (command === "status") {
-        const envelope = await readEnvelope(bucket, manifest);
-        console.log(`${name}: ${envelope ? `kid ${envelope.kid}, wrapped ${envelope.wrappedAt}` : "missing"}`);
-      }
+      if (command === "status")
+        for (const variant of manifest.variants) {
+          const envelope = await readEnvelope(bucket, manifest, variant);
+          console.log(
+            `${name} ${variant.name}: ${envelope ? `kid ${envelope.kid}, wrapped ${envelope.wrappedAt}` : "missing"}`,
+          );
+        }
     }
   } finally {
     await dispose();

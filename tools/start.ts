@@ -54,8 +54,10 @@ const settings = await withLock("models", async () => {
   const { models: bucket, dispose } = await openLocalBuckets(persistRoot);
   try {
     for (const manifest of await readManifests()) {
-      const outcome = await buildArtifact(bucket, manifest, keyring);
-      if (outcome === "encrypted") console.log(`bastion: encrypted ${manifest.id}@${manifest.version} into local R2`);
+      const outcomes = await buildArtifact(bucket, manifest, keyring);
+      for (const [variant, outcome] of Object.entries(outcomes))
+        if (outcome === "encrypted")
+          console.log(`bastion: encrypted ${manifest.id}@${manifest.version} (${variant}) into local R2`);
     }
   } finally {
     await dispose();

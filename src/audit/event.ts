@@ -38,7 +38,13 @@ export async function buildEvent(
     route: routePath(c, -1),
     function: fn?.name,
     model: inference
-      ? { id: inference.model.id, version: inference.model.version, sha256: inference.model.sha256, kid: inference.kid }
+      ? {
+          id: inference.model.id,
+          version: inference.model.version,
+          sha256: inference.model.sha256,
+          variant: inference.variant,
+          kid: inference.kid,
+        }
       : fn
         ? { id: fn.model.id, version: fn.model.version, sha256: fn.model.sha256 }
         : undefined,

@@ -44,7 +44,8 @@ export interface AuditEvent {
   /** The route matched (`/v1/functions/:name`), not the raw path. */
   route: string;
   function?: string;
-  model?: { id: string; version: string; sha256: string; kid?: string };
+  /** The model that answered: `sha256` pins its source, `variant` names the served form of it (models/*.json). */
+  model?: { id: string; version: string; sha256: string; variant?: string; kid?: string };
   outcome: AuditOutcome;
   status: number;
   /** The error code of the response, when it is an error. */

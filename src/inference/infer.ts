@@ -1,11 +1,12 @@
 /**
- * The inference step of a request: get the function's model (loading it if this isolate has not
- * yet), run it, and report where the time went in `Server-Timing` when that is switched on.
+ * The inference step of a request: get the variant of the function's model that serves the
+ * request's shapes (loading it if this isolate has not yet), run it, and report where the time
+ * went in `Server-Timing` when that is switched on.
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import type { Keyring } from "../models/keyring";
-import type { ModelManifest } from "../models/manifest";
+import { type ModelManifest, type ModelVariant, variantFor } from "../models/manifest";
 import { detectCapabilities, parsePreference, selectExecutionProviders } from "./execution-provider";
 import type { ort } from "./runtime";
 import type { LoadedModel, ModelSessions } from "./sessions";
@@ -15,12 +16,22 @@ export interface InferenceContext {
   keyring: (secret: string | undefined) => Promise<Keyring>;
 }
 
-export async function acquireModel(c: Context<AppEnv>, deps: InferenceContext, manifest: ModelManifest) {
-  return deps.sessions.acquire(manifest, {
+export async function acquireModel(
+  c: Context<AppEnv>,
+  deps: InferenceContext,
+  manifest: ModelManifest,
+  variant: ModelVariant,
+) {
+  return deps.sessions.acquire(manifest, variant, {
     bucket: c.env.MODELS,
     keyring: () => deps.keyring(c.env.MODEL_KEYS),
     executionProviders: selectExecutionProviders(parsePreference(c.env.EXECUTION_PROVIDER), detectCapabilities()),
   });
+}
+
+/** Loads every variant of a model, so that no request shape meets a cold one (readiness probes). */
+export async function acquireAllVariants(c: Context<AppEnv>, deps: InferenceContext, manifest: ModelManifest) {
+  await Promise.all(manifest.variants.map((variant) => acquireModel(c, deps, manifest, variant)));
 }
 
 export async function runModel(
@@ -30,8 +41,8 @@ export async function runModel(
   feeds: Record<string, ort.Tensor>,
   outputNames: string[] = manifest.signature.outputs.map((o) => o.name),
 ): Promise<{ outputs: Record<string, ort.Tensor>; model: LoadedModel }> {
-  const { model, joined } = await acquireModel(c, deps, manifest);
-  c.set("inference", { model: manifest, kid: model.kid, feeds });
+  const { model, joined } = await acquireModel(c, deps, manifest, variantFor(manifest, requestDims(manifest, feeds)));
+  c.set("inference", { model: manifest, variant: model.variant.name, kid: model.kid, feeds });
   const started = performance.now();
   const outputs = await deps.sessions.run(model, feeds, outputNames);
   if (c.env.SERVER_TIMING === "on") {
@@ -48,4 +59,14 @@ export async function runModel(
     c.header("Server-Timing", timings.join(", "));
   }
   return { outputs, model };
+}
+
+/** The sizes the request gives the signature's variable dimensions (batch: 3). */
+function requestDims(manifest: ModelManifest, feeds: Record<string, ort.Tensor>): Record<string, number> {
+  const dims: Record<string, number> = {};
+  for (const spec of manifest.signature.inputs)
+    spec.shape.forEach((dim, axis) => {
+      if (typeof dim === "string") dims[dim] = feeds[spec.name].dims[axis];
+    });
+  return dims;
 }

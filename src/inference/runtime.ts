@@ -18,6 +18,30 @@ const PLACEHOLDER_WASM = new Uint8Array([0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x0
 let firstCreation: Promise<unknown> | undefined;
 
 /**
+ * A 147-byte model, one 1x1 Gemm (made with test/linear-onnx.ts), whose only job is to start ORT:
+ * its start-up (registering kernels, about 450 ms of CPU here) is the same whatever the model.
+ */
+const WARM_UP_MODEL =
+  "CAgSDGJhc3Rpb24tdGVzdDp7ChcKAXgKAVcKAWISBnNjb3JlcyIER2VtbRIGbGluZWFyKg8KAgEBEAEiBAAAgD9CAVcqDgoBARABIgQAAAAAQgFiWhgKAXgSEwoRCAESDQoHEgViYXRjaAoCCAFiHQoGc2NvcmVzEhMKEQgBEg0KBxIFYmF0Y2gKAggBQgQKABAN";
+
+/**
+ * Starts ORT's wasm runtime now, from the global scope, so that an isolate's first request pays
+ * for its model (fetch, decrypt, session, run) and not for ORT's start-up. It is all compute, no
+ * I/O, so workerd allows it at start-up, where it counts against the start-up CPU limit instead.
+ * A failure here is not fatal: the first real session starts ORT again.
+ */
+export function startRuntime(): void {
+  if (firstCreation) return;
+  const model = Uint8Array.from(atob(WARM_UP_MODEL), (c) => c.charCodeAt(0));
+  createInferenceSession(model, ["wasm"]).then(
+    (session) => session.release(),
+    () => {
+      firstCreation = undefined;
+    },
+  );
+}
+
+/**
  * Creates an ORT session from model bytes held in memory. The first creation in an isolate also
  * starts ORT's wasm runtime; later ones wait for it rather than racing the temporary hook.
  */
@@ -25,7 +49,9 @@ export async function createInferenceSession(
   model: Uint8Array,
   executionProviders: ExecutionProvider[],
 ): Promise<ort.InferenceSession> {
-  const options: ort.InferenceSession.SessionOptions = { executionProviders, graphOptimizationLevel: "all" };
+  // Served models were optimised offline (models/optimise.ts): doing it again would only cost the
+  // first request its time (Silero VAD: about 200 ms of the session's creation).
+  const options: ort.InferenceSession.SessionOptions = { executionProviders, graphOptimizationLevel: "disabled" };
   if (firstCreation) {
     await firstCreation.catch(() => undefined);
     return ort.InferenceSession.create(model, options);

@@ -1,11 +1,11 @@
 /**
- * The isolate's loaded models: one ORT session per model id, version and digest, created on first
- * use. Concurrent first requests share one load; a failed load is remembered for a short back-off
+ * The isolate's loaded models: one ORT session per model id, version, digest and variant, created
+ * on first use. Concurrent first requests share one load; a failed load is remembered for a short back-off
  * so a broken artifact is not fetched and decrypted on every request.
  */
 import { BastionError, MODEL_RETRY_AFTER_SECONDS, ModelUnavailable } from "../errors";
 import type { Keyring } from "../models/keyring";
-import { type ModelManifest, modelKey } from "../models/manifest";
+import { type ModelManifest, type ModelVariant, modelKey } from "../models/manifest";
 import { loadDecryptedModel } from "../models/store";
 import type { ExecutionProvider } from "./execution-provider";
 import { createInferenceSession, type ort } from "./runtime";
@@ -19,6 +19,7 @@ export interface LoadTimings {
 
 export interface LoadedModel {
   manifest: ModelManifest;
+  variant: ModelVariant;
   session: ort.InferenceSession;
   kid: string;
   /** What ORT was asked to run it on, most preferred first. */
@@ -28,7 +29,7 @@ export interface LoadedModel {
   timings: LoadTimings;
 }
 
-export type ModelState = "unloaded" | "loading" | "ready" | "failed";
+type ModelState = "unloaded" | "loading" | "ready" | "failed";
 
 interface Entry {
   promise: Promise<LoadedModel>;
@@ -50,19 +51,19 @@ export class ModelSessions {
 
   constructor(private readonly failureBackoffMs = MODEL_RETRY_AFTER_SECONDS * 1000) {}
 
-  state(manifest: ModelManifest): ModelState {
-    return this.#entries.get(modelKey(manifest))?.state ?? "unloaded";
-  }
-
   /** The loaded model, loading it first if needed. `joined` tells whether this call waited for a load. */
-  async acquire(manifest: ModelManifest, source: ModelSource): Promise<{ model: LoadedModel; joined: boolean }> {
-    const key = modelKey(manifest);
+  async acquire(
+    manifest: ModelManifest,
+    variant: ModelVariant,
+    source: ModelSource,
+  ): Promise<{ model: LoadedModel; joined: boolean }> {
+    const key = entryKey(manifest, variant);
     let entry = this.#entries.get(key);
     const expired = entry?.state === "failed" && Date.now() - (entry.failedAt ?? 0) >= this.failureBackoffMs;
     if (!entry || expired) {
       entry = { state: "loading", queue: Promise.resolve(), promise: Promise.resolve() as never };
       const created = entry;
-      created.promise = this.#load(manifest, source).then(
+      created.promise = this.#load(manifest, variant, source).then(
         (model) => {
           created.state = "ready";
           return model;
@@ -81,7 +82,7 @@ export class ModelSessions {
 
   /** Runs the model, one run at a time per session. */
   run(model: LoadedModel, feeds: Record<string, ort.Tensor>, outputs: string[]): Promise<Record<string, ort.Tensor>> {
-    const entry = this.#entries.get(modelKey(model.manifest));
+    const entry = this.#entries.get(entryKey(model.manifest, model.variant));
     const run = async () => model.session.run(feeds, outputs);
     if (!entry) return run();
     const result = entry.queue.then(run, run);
@@ -89,10 +90,10 @@ export class ModelSessions {
     return result;
   }
 
-  async #load(manifest: ModelManifest, source: ModelSource): Promise<LoadedModel> {
+  async #load(manifest: ModelManifest, variant: ModelVariant, source: ModelSource): Promise<LoadedModel> {
     const loadNumber = ++this.#loads;
     const keyring = await source.keyring();
-    const decrypted = await loadDecryptedModel(source.bucket, manifest, keyring);
+    const decrypted = await loadDecryptedModel(source.bucket, manifest, keyring, variant);
     const started = performance.now();
     let session: ort.InferenceSession;
     try {
@@ -100,12 +101,13 @@ export class ModelSessions {
     } catch (error) {
       if (error instanceof BastionError) throw error;
       console.error(
-        JSON.stringify({ event: "session_create_failed", model: modelKey(manifest), error: String(error) }),
+        JSON.stringify({ event: "session_create_failed", model: entryKey(manifest, variant), error: String(error) }),
       );
       throw new ModelUnavailable(`model ${manifest.id}@${manifest.version} could not be started`);
     }
     return {
       manifest,
+      variant,
       session,
       kid: decrypted.kid,
       executionProviders: source.executionProviders,
@@ -117,4 +119,8 @@ export class ModelSessions {
       },
     };
   }
+}
+
+function entryKey(manifest: ModelManifest, variant: ModelVariant): string {
+  return `${modelKey(manifest)}/${variant.name}`;
 }

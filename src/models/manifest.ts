@@ -93,6 +93,22 @@ const privacy = z.object({
   caveats: z.string(),
 });
 
+/**
+ * One form of the model that Bastion serves (encrypted in R2 like any model): the plaintext above,
+ * optionally specialised, then optimised offline by onnxruntime-node at level "extended" (models/
+ * optimise.ts), so the worker loads it with graph optimisation off. `dims` specialises it to
+ * requests with those dimension sizes (Silero VAD at batch 1); `inputs` fixes inputs at their one
+ * accepted value (the signature's `values`), removing the branches for any other. Its digest is
+ * pinned here like the source's: the worker refuses bytes that do not match.
+ */
+const variant = z.object({
+  name: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
+  dims: z.record(z.string(), z.number().int().positive()).optional(),
+  inputs: z.record(z.string(), z.number()).optional(),
+  sha256,
+  bytes: z.number().int().positive(),
+});
+
 export const manifestSchema = z.object({
   id: z.string().regex(/^[a-z0-9][a-z0-9-]*$/),
   version: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/),
@@ -106,6 +122,8 @@ export const manifestSchema = z.object({
     outputs: z.array(tensorSpec).min(1),
     dims: z.record(z.string(), dimensionBounds),
   }),
+  /** Most specialised first: a request is served by the first variant whose `dims` it has; the last has none. */
+  variants: z.array(variant).min(1),
   card: z.object({
     owner: z.string(),
     description: z.string(),
@@ -118,6 +136,27 @@ export const manifestSchema = z.object({
   }),
 });
 
+/** The last variant serves every request; fixed inputs must be the ones the signature pins. */
+function checkVariants(manifest: ModelManifest, ctx: z.RefinementCtx) {
+  const { variants, signature } = manifest;
+  if (variants.at(-1)?.dims)
+    ctx.addIssue({ code: "custom", path: ["variants"], message: "the last variant must serve any dims" });
+  for (const [index, v] of variants.entries()) {
+    for (const [name, value] of Object.entries(v.inputs ?? {})) {
+      const pinned = signature.inputs.find((input) => input.name === name)?.values;
+      if (pinned?.length !== 1 || pinned[0] !== value)
+        ctx.addIssue({
+          code: "custom",
+          path: ["variants", index, "inputs", name],
+          message: `input ${name} does not accept only ${value}`,
+        });
+    }
+    for (const name of Object.keys(v.dims ?? {}))
+      if (!(name in signature.dims))
+        ctx.addIssue({ code: "custom", path: ["variants", index, "dims", name], message: `no dimension ${name}` });
+  }
+}
+
 export type ModelManifest = z.infer<typeof manifestSchema>;
 export type TensorSpec = z.infer<typeof tensorSpec>;
 export type PackageSource = z.infer<typeof packageSource>;
@@ -125,19 +164,31 @@ export type RecipeSource = z.infer<typeof recipeSource>;
 export type ModelMetrics = z.infer<typeof metrics>;
 export type ModelPrivacy = z.infer<typeof privacy>;
 export type DimensionBounds = z.infer<typeof dimensionBounds>;
+export type ModelVariant = z.infer<typeof variant>;
 
 /** The identity a loaded model is cached and audited under. */
 export function modelKey(manifest: Pick<ModelManifest, "id" | "version" | "sha256">): string {
   return `${manifest.id}@${manifest.version}#${manifest.sha256}`;
 }
 
-/** Where the encrypted artifact and its envelope live in the `MODELS` bucket. */
-export function artifactKeys(manifest: Pick<ModelManifest, "id" | "version">) {
-  const prefix = `models/${manifest.id}/${manifest.version}`;
-  return { envelope: `${prefix}/envelope.json`, ciphertext: `${prefix}/model.onnx.enc` };
+/** The variant that serves a request whose variable dimensions have these sizes. */
+export function variantFor(manifest: ModelManifest, dims: Record<string, number>): ModelVariant {
+  const fits = (v: ModelVariant) => Object.entries(v.dims ?? {}).every(([name, size]) => dims[name] === size);
+  return manifest.variants.find(fits) ?? (manifest.variants.at(-1) as ModelVariant);
+}
+
+/** What a variant's envelope is bound to: the model, with the variant's own digest and size. */
+export function variantIdentity(manifest: ModelManifest, variant: ModelVariant) {
+  return { id: manifest.id, version: manifest.version, sha256: variant.sha256, bytes: variant.bytes };
+}
+
+/** Where a variant's encrypted artifact and its envelope live in the `MODELS` bucket. */
+export function artifactKeys(manifest: Pick<ModelManifest, "id" | "version">, variant: Pick<ModelVariant, "name">) {
+  const prefix = `models/${manifest.id}/${manifest.version}/${variant.name}`;
+  return { envelope: `${prefix}.envelope.json`, ciphertext: `${prefix}.onnx.enc` };
 }
 
 /** Checks a manifest file's JSON (bundled into the worker, read by the tools). */
 export function parseManifest(json: unknown): ModelManifest {
-  return manifestSchema.parse(json);
+  return manifestSchema.superRefine(checkVariants).parse(json);
 }

@@ -1,11 +1,12 @@
 /**
- * Reads a model's encrypted artifact from the `MODELS` bucket and returns its verified plaintext.
+ * Reads one variant of a model's encrypted artifact from the `MODELS` bucket and returns its
+ * verified plaintext.
  * The plaintext exists only in this isolate's memory, only until ORT has its own copy.
  */
 import { ModelIntegrityFailed, ModelUnavailable } from "../errors";
 import { ciphertextLength, type DecryptTimings, decryptModel, parseEnvelope } from "./envelope";
 import type { Keyring } from "./keyring";
-import { artifactKeys, type ModelManifest } from "./manifest";
+import { artifactKeys, type ModelManifest, type ModelVariant, variantIdentity } from "./manifest";
 
 export interface DecryptedModel {
   plaintext: Uint8Array;
@@ -18,8 +19,10 @@ export async function loadDecryptedModel(
   bucket: R2Bucket,
   manifest: ModelManifest,
   keyring: Keyring,
+  variant: ModelVariant,
 ): Promise<DecryptedModel> {
-  const keys = artifactKeys(manifest);
+  const keys = artifactKeys(manifest, variant);
+  const identity = variantIdentity(manifest, variant);
   const timings: DecryptTimings = { readMs: 0, decryptMs: 0 };
   const started = performance.now();
   const envelopeObject = await getObject(bucket, keys.envelope, manifest);
@@ -27,11 +30,11 @@ export async function loadDecryptedModel(
   const kek = keyring.get(envelope.kid);
   const ciphertext = await getObject(bucket, keys.ciphertext, manifest);
   timings.readMs += performance.now() - started;
-  if (ciphertext.size !== ciphertextLength(manifest.bytes, envelope.chunkBytes)) {
+  if (ciphertext.size !== ciphertextLength(identity.bytes, envelope.chunkBytes)) {
     await ciphertext.body.cancel();
     throw new ModelIntegrityFailed(`stored model ${manifest.id}@${manifest.version} has the wrong length`);
   }
-  const plaintext = await decryptModel(envelope, ciphertext.body, manifest, kek.key, timings);
+  const plaintext = await decryptModel(envelope, ciphertext.body, identity, kek.key, timings);
   return { plaintext, kid: kek.kid, timings };
 }
 
