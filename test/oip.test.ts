@@ -286,7 +286,8 @@ describe("bad requests get a 4xx with a code and leave the worker serving", () =
 
   it("has no route that serves model bytes", async () => {
     for (const path of [
-      "/models/silero-vad/5/model.onnx.enc",
+      "/models/silero-vad/5/batch-1.onnx.enc",
+      "/models/silero-vad/5/batch-1.envelope.json",
       "/v2/models/vad/model.onnx",
       "/v2/models/vad/versions/5/model",
       "/MODELS",
