@@ -56,7 +56,8 @@ export function specialise(plaintext: Uint8Array, manifest: ModelManifest, varia
   const constants = new Map<string, number>();
   for (const node of nodes)
     if (node.opType === "Constant") constants.set(outputsOf(node)[0], scalarOf(node.attribute?.[0]?.t));
-  const taken: Node[] = [];
+  // Each replaced If maps to the nodes of its taken branch, put where the If was (topological order).
+  const replaced = new Map<Node, Node[]>();
   const dropped = new Set<Node>();
   for (const node of nodes) {
     if (node.opType !== "If") continue;
@@ -69,14 +70,14 @@ export function specialise(plaintext: Uint8Array, manifest: ModelManifest, varia
     const chosen = fixed[input] === constant ? "then_branch" : "else_branch";
     const branch = node.attribute?.find((a) => a.name === chosen)?.g as Graph;
     const results = (branch.output ?? []).map((output, i) => identity(output.name ?? "", outputsOf(node)[i]));
-    taken.push(...(branch.node ?? []), ...results);
+    replaced.set(node, [...(branch.node ?? []), ...results]);
     graph.initializer = [...(graph.initializer ?? []), ...(branch.initializer ?? [])];
-    dropped.add(node).add(condition);
+    dropped.add(condition);
   }
-  if (taken.length === 0 && Object.keys(fixed).length > 0)
+  if (replaced.size === 0 && Object.keys(fixed).length > 0)
     throw new Error(`${manifest.id}: no If on ${Object.keys(fixed).join(", ")} to specialise`);
-  const kept = nodes.filter((n) => !dropped.has(n));
-  graph.node = [...taken, ...kept.filter((n) => n.opType !== "Constant" || isRead(n, [...taken, ...kept]))];
+  const rewritten = nodes.flatMap((n) => replaced.get(n) ?? (dropped.has(n) ? [] : [n]));
+  graph.node = rewritten.filter((n) => n.opType !== "Constant" || isRead(n, rewritten));
   const sizes = variant.dims ?? {};
   const values = [...(graph.input ?? []), ...(graph.output ?? [])];
   for (const spec of [...manifest.signature.inputs, ...manifest.signature.outputs]) {
@@ -94,8 +95,11 @@ export function specialise(plaintext: Uint8Array, manifest: ModelManifest, varia
 const inputsOf = (node: Node) => node.input ?? [];
 const outputsOf = (node: Node) => node.output ?? [];
 
+/** Whether any node reads the node's output, inside subgraphs too (Silero's nested branches do). */
 function isRead(node: Node, graph: Node[]): boolean {
-  return graph.some((n) => inputsOf(n).includes(outputsOf(node)[0]));
+  const reads = (n: Node): boolean =>
+    inputsOf(n).includes(outputsOf(node)[0]) || (n.attribute ?? []).some((a) => (a.g?.node ?? []).some(reads));
+  return graph.some(reads);
 }
 
 function identity(from: string, to: string) {
