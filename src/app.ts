@@ -3,8 +3,8 @@
  *
  *   request id -> security headers -> audit -> CORS headers -> limit by IP -> answer preflights
  *     -> authenticate -> resolve function -> authorize -> choose the release policy
- *     -> refuse known probers -> limit by principal (reads: limit reads) -> read and validate input
- *     -> charge the batch -> inference -> watch for probing -> release -> response
+ *     -> refuse known probers -> limit by principal, while reading and validating input (reads:
+ *     limit reads) -> charge the batch -> inference -> watch for probing -> release -> response
  *
  * A function the caller may not read does not exist for them: the same 404 as an unknown name.
  * What of the model's answer leaves is the function's release policy's to say (src/release),
@@ -46,7 +46,7 @@ import { usageReports } from "./privacy/usage/report";
 import { parseUsageSettings } from "./privacy/usage/settings";
 import { probingWatch } from "./probing/watch";
 import { rateLimiting } from "./ratelimit/middleware";
-import { parseRateLimitSettings } from "./ratelimit/policy";
+import { rateLimitSettingsFor } from "./ratelimit/policy";
 import { chooseReleasePolicy } from "./release/middleware";
 import { releasableOutputs } from "./release/raw-outputs";
 import { releaseScoreOutputs } from "./release/score-outputs";
@@ -88,7 +88,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
       () =>
         c.env.MODELS !== undefined &&
         configured(() => verifier(c.env)) &&
-        configured(() => parseRateLimitSettings(c.env.RATE_LIMITS)) &&
+        configured(() => rateLimitSettingsFor(c.env)) &&
         configured(() => parseReleaseSettings(c.env.RELEASE_POLICIES)) &&
         !stateSettingsProblem(c.env) &&
         !fernetKeysProblem(c.env) &&
@@ -108,7 +108,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   app.use(answerPreflight);
   app.use(authenticate(verifier));
 
-  const { limitByPrincipal, limitReads } = limits;
+  const { limitByPrincipalWhile, limitReads } = limits;
 
   app.get("/v2", limitReads, (c) => c.json(SERVER_METADATA));
   app.get("/v1/principal", limitReads, (c) => c.json(describePrincipal(c.var.principal)));
@@ -127,16 +127,30 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     await next();
   });
   const mayInvoke = requireScope((c) => invokeScopes(c.var.fn));
-  /** What an inference request passes before its handler, on both routes. */
+  /** What an inference request passes before its input is read, on both routes. */
   const probing = probingWatch();
-  const invocation = [
-    resolveFunction,
-    mayInvoke,
-    chooseReleasePolicy,
-    probing.refuseKnownProbers,
-    limitByPrincipal,
-    limitBodyToFunction,
-  ] as const;
+  const invocation = [resolveFunction, mayInvoke, chooseReleasePolicy, probing.refuseKnownProbers] as const;
+
+  // Fields may arrive Fernet-sealed and the answer leave sealed (src/privacy/sealing).
+  const sealing = fernetSealing();
+  /** `POST /v1/functions/{name}`: JSON, its sealed fields opened, parsed by the function's schema. */
+  const readFunctionInput = createMiddleware<AppEnv>(async (c, next) => {
+    requireJson(c);
+    c.set("input", parseWith(c.var.fn.input, await sealing.openFields(c, readJson(c)), "invalid_input"));
+    await next();
+  });
+  /** OIP infer: the request, and its tensors checked against the model's signature. */
+  const readInferInput = createMiddleware<AppEnv>(async (c, next) => {
+    const request = readInferRequest(c);
+    c.set("inferInput", { request, feeds: toOrtFeeds(c.var.fn.model, request.inputs) });
+    await next();
+  });
+  // The per-principal limit's round trip runs while the body is read and validated, not before:
+  // a refusal by the limit (429, or 503 from a store that fails closed) still outranks the
+  // input's own (400, 413, 415), and the handler, where model work starts, runs only once the
+  // limit has admitted the request.
+  const functionInput = limitByPrincipalWhile(limitBodyToFunction, sealing.sealResponse, readFunctionInput);
+  const oipInput = limitByPrincipalWhile(limitBodyToFunction, sealing.refuseSeal, readInferInput);
 
   const readable = (c: Context<AppEnv>) => functions.filter((fn) => holdsAny(c.var.principal, readScopes(fn)));
 
@@ -151,12 +165,8 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     (c) => c.json(documents(readable(c), new URL(c.req.url).origin)),
   );
 
-  // Fields may arrive Fernet-sealed and the answer leave sealed (src/privacy/sealing).
-  const sealing = fernetSealing();
-  app.post("/v1/functions/:name", ...invocation, sealing.sealResponse, async (c) => {
-    const { fn, release } = c.var;
-    requireJson(c);
-    const input = parseWith(fn.input, await sealing.openFields(c, readJson(c)), "invalid_input");
+  app.post("/v1/functions/:name", ...invocation, functionInput, async (c) => {
+    const { fn, release, input } = c.var;
     const context = functionContext(c);
     const feeds = toOrtFeeds(fn.model, await fn.preprocess(input, context));
     await limits.chargeBatch(c, batchSize(fn.model, feeds));
@@ -229,11 +239,10 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     "POST",
     model.map((path) => `${path}/infer`),
     ...invocation,
-    sealing.refuseSeal,
+    oipInput,
     async (c) => {
       const { fn, release } = c.var;
-      const request = readInferRequest(c);
-      const feeds = toOrtFeeds(fn.model, request.inputs);
+      const { request, feeds } = c.var.inferInput;
       const {
         released: wanted,
         withheld,

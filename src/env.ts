@@ -7,6 +7,7 @@ import type { Principal } from "./auth/types";
 import type { InferenceFunction } from "./functions/define";
 import type { ort } from "./inference/runtime";
 import type { ModelManifest } from "./models/manifest";
+import type { InferRequest } from "./oip/request";
 import type { PrivacyLedger } from "./privacy/budget/durable-object";
 import type { SubjectKeys } from "./privacy/subjects/durable-object";
 import type { ProbingMonitor } from "./probing/durable-object";
@@ -30,6 +31,11 @@ export interface Bindings extends AuthSettings {
   UPSTASH_REDIS_REST_URL?: string;
   UPSTASH_REDIS_REST_TOKEN?: string;
   RATE_LIMITER?: DurableObjectNamespace<RateLimiter>;
+  /**
+   * Cloudflare's Rate Limiting binding (wrangler.toml `[[ratelimits]]`): when bound, the
+   * per-address limit is counted there, per location (src/ratelimit/binding.ts). Optional.
+   */
+  IP_RATE_LIMITER?: RateLimit;
   /** `redis`: keep probing state in the Upstash Redis above instead of PROBING_MONITOR (src/probing/store.ts). */
   PROBING_STORE?: string;
   /** The probing detector's memory: one object per principal and function (src/probing). */
@@ -135,6 +141,10 @@ export interface Variables extends RequestIdVariables {
   fn: InferenceFunction;
   /** The request body, read within the function's size limit (src/request/body.ts). */
   body?: Uint8Array;
+  /** On `POST /v1/functions/{name}`: the input, its sealed fields opened, parsed by the function's schema. */
+  input: unknown;
+  /** On OIP infer: the request, and its tensors checked against the model's signature. */
+  inferInput: { request: InferRequest; feeds: Record<string, ort.Tensor> };
 }
 
 export interface AppEnv {

@@ -9,7 +9,7 @@ import { type RedisBridge, startRedisBridge } from "../tools/redis-bridge";
 import { type LocalRedis, startRedisServer } from "../tools/redis-server";
 import { drained } from "./audit-log";
 import { sign } from "./tokens";
-import { postJson, startWorker, type TestWorker, testIssuerKey, tokenWithScopes } from "./worker";
+import { postJson, requestOnce, startWorker, type TestWorker, testIssuerKey, tokenWithScopes } from "./worker";
 
 let redis: LocalRedis;
 let bridge: RedisBridge;
@@ -25,8 +25,8 @@ afterAll(async () => {
   await redis?.stop();
 });
 
-async function worker(vars: Record<string, string>) {
-  const started = await startWorker({ vars });
+async function worker(vars: Record<string, string>, options: Parameters<typeof startWorker>[0] = {}) {
+  const started = await startWorker({ ...options, vars });
   workers.push(started);
   return started;
 }
@@ -55,6 +55,28 @@ async function awayFromWindowEdge(windowMs: number, marginMs = 15_000) {
   const left = windowMs - (Date.now() % windowMs);
   if (left < marginMs) await sleep(left + 50);
 }
+/** A body as it is, of a media type. */
+const sendRaw = (
+  w: TestWorker,
+  path: string,
+  headers: Record<string, string>,
+  body: string,
+  type = "application/json",
+) => w.fetch(path, { method: "POST", headers: { "content-type": type, ...headers }, body });
+const jsonWith = (headers: Record<string, string>) => ({ "content-type": "application/json", ...headers });
+/** A JSON body of `bytes` bytes sent chunked, without a Content-Length: only reading it finds its size. */
+const sendChunked = (w: TestWorker, path: string, headers: Record<string, string>, bytes: number) =>
+  w.fetch(path, {
+    method: "POST",
+    headers: jsonWith(headers),
+    body: new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(`[${"0,".repeat(bytes / 2)}0]`));
+        controller.close();
+      },
+    }),
+    duplex: "half",
+  } as RequestInit);
 /** A subject per test, so tests sharing one Redis do not share counters. */
 const subject = () => `user-${crypto.randomUUID()}`;
 
@@ -206,6 +228,60 @@ describe.each(backends)("with %s", (_, backend) => {
     expect(await count(pro)).toBe(5);
   });
 
+  describe("the per-principal count runs while the input is read and validated; its refusal comes first", () => {
+    const oipFrame = vadBatch(1);
+    /** Bad requests on both inference routes, each a way the input alone would be refused. */
+    const badRequests: [string, number, (w: TestWorker, headers: Record<string, string>) => Promise<Response>][] = [
+      ["v1, malformed JSON", 400, (w, h) => sendRaw(w, "/v1/functions/vad", h, "{not json")],
+      ["v1, invalid input", 400, (w, h) => postJson(w, "/v1/functions/vad", { audio: [1, 2, 3] }, h)],
+      ["v1, not JSON", 415, (w, h) => sendRaw(w, "/v1/functions/vad", h, "{}", "text/plain")],
+      // Refused by its Content-Length before it is read: on a connection of its own.
+      ["v1, oversized", 413, (w, h) => requestOnce(w, "/v1/functions/vad", jsonWith(h), "x".repeat(70 * 1024))],
+      ["v1, oversized while streaming", 413, (w, h) => sendChunked(w, "/v1/functions/vad", h, 70 * 1024)],
+      ["OIP, malformed", 400, (w, h) => postJson(w, "/v2/models/vad/infer", { inputs: [{ name: "input" }] }, h)],
+      ["OIP, oversized", 413, (w, h) => requestOnce(w, "/v2/models/vad/infer", jsonWith(h), "x".repeat(70 * 1024))],
+    ];
+
+    it.each(badRequests)("%s: under the limit, the input's own refusal (%i)", async (_, status, send) => {
+      const w = await worker({ ...backend(), ...limits({ functions: { vad: { limit: 5 } } }) });
+      const response = await send(w, await as(subject()));
+      expect(response.status).toBe(status);
+    });
+
+    it.each(badRequests)("%s: over the limit, 429 and never the input's refusal", async (_, _status, send) => {
+      const w = await worker({ ...backend(), ...limits({ functions: { vad: { limit: 1 } } }) });
+      // A principal of its own, so the refusal is counted by the store, not remembered by the isolate.
+      const headers = await as(subject());
+      await awayFromWindowEdge(60_000);
+      const admitted = await callVad(w, headers);
+      expect(admitted.status).toBe(200);
+      expect(await admitted.json()).toHaveProperty("speechProbability");
+      const refused = await send(w, headers);
+      expect(refused.status).toBe(429);
+      expect(await refused.json()).toMatchObject({ code: "rate_limited" });
+      expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+      expect(refused.headers.get("ratelimit-remaining")).toBe("0");
+    });
+
+    it("an over-limit request with a well-formed body is refused before any model work; admitted ones are served", async () => {
+      const w = await worker({ ...backend(), ...limits({ functions: { vad: { limit: 2 } } }) });
+      const headers = await as(subject());
+      await awayFromWindowEdge(60_000);
+      expect((await callVad(w, headers)).status).toBe(200);
+      const oip = await postJson(w, "/v2/models/vad/infer", oipFrame, headers);
+      expect(oip.status).toBe(200);
+      expect(((await oip.json()) as { outputs: unknown[] }).outputs.length).toBeGreaterThan(0);
+      expect((await callVad(w, headers)).status).toBe(429);
+      expect((await postJson(w, "/v2/models/vad/infer", oipFrame, headers)).status).toBe(429);
+      // The audit log names the key of a model that ran: the served requests only.
+      const { logged } = await drained(w, 4);
+      const refusals = logged.filter((e) => e.status === 429);
+      expect(refusals).toHaveLength(2);
+      for (const event of refusals) expect(event.model?.kid).toBeUndefined();
+      expect(logged.filter((e) => e.status === 200 && e.model?.kid !== undefined)).toHaveLength(2);
+    });
+  });
+
   it("throttles an address that sends bad tokens, before verifying them", async () => {
     const w = await worker({ ...backend(), ...limits({ ip: { limit: 5 } }) });
     const attacker = {
@@ -321,6 +397,82 @@ describe("when Redis fails or is slow, each function's policy decides", () => {
     expect(
       (await postJson(w, "/v1/functions/text-orientation", { tensor: new Array(27648).fill(0) }, headers)).status,
     ).toBe(200);
+  });
+});
+
+describe("with Cloudflare's Rate Limiting binding for the per-address limit", () => {
+  const badToken = (ip: string) => ({ "cf-connecting-ip": ip, authorization: "Bearer not.a.token" });
+  const randomIp = () => `203.0.113.${Math.floor(Math.random() * 250)}`;
+
+  it("refuses the (N+1)th request of an address within the period, with Retry-After; other addresses are unaffected", async () => {
+    const w = await worker(limits({}), { ipRateLimiter: { limit: 3, period: 60 } });
+    const address = randomIp();
+    // Miniflare's binding counts in windows aligned to the period: start well inside one.
+    await awayFromWindowEdge(60_000);
+    const answers = [];
+    for (let i = 0; i < 4; i++) answers.push(await w.anonymous("/v2/models/vad", { headers: badToken(address) }));
+    expect(answers.map((r) => r.status)).toEqual([401, 401, 401, 429]);
+    const refused = answers[3];
+    expect(await refused.json()).toMatchObject({ code: "rate_limited" });
+    expect(refused.headers.get("retry-after")).toBe("60");
+    // The binding tells no count, so no RateLimit-* header claims one.
+    for (const answer of answers) expect(answer.headers.get("ratelimit-remaining")).toBeNull();
+    const bystander = await w.anonymous("/v2/models/vad", { headers: badToken(address.replace(/\.\d+$/, ".251")) });
+    expect(bystander.status).toBe(401);
+    const { logged } = await drained(w, 5);
+    const refusal = logged.find((e) => e.status === 429);
+    expect(refusal?.rateLimits).toEqual([
+      { scope: "ip", backend: "rate-limiting-binding", allowed: false, outcome: "counted" },
+    ]);
+  });
+
+  it.each(backends)("keeps the per-principal limit in %s", async (_, backend) => {
+    const w = await worker(
+      { ...backend(), ...limits({ functions: { vad: { limit: 2 } } }) },
+      { ipRateLimiter: { limit: 100, period: 60 } },
+    );
+    const headers = { ...(await as(subject())), "cf-connecting-ip": randomIp() };
+    await awayFromWindowEdge(60_000);
+    const statuses = [];
+    for (let i = 0; i < 3; i++) statuses.push(await callVad(w, headers));
+    expect(statuses.map((r) => r.status)).toEqual([200, 200, 429]);
+    // The principal's store tells its count.
+    expect(statuses[2].headers.get("ratelimit-limit")).toBe("2");
+    expect(statuses[2].headers.get("ratelimit-remaining")).toBe("0");
+    const { logged } = await drained(w, 3);
+    const refusal = logged.find((e) => e.status === 429);
+    const store = Object.keys(backend()).length > 0 ? "upstash" : "durable-object";
+    expect(refusal?.rateLimits).toEqual([
+      expect.objectContaining({ scope: "ip", backend: "rate-limiting-binding", allowed: true }),
+      expect.objectContaining({ scope: "principal", backend: store, allowed: false, remaining: 0 }),
+    ]);
+  });
+
+  it("refuses RATE_LIMITS that also set the per-address limit, naming the field", async () => {
+    const w = await worker(limits({ ip: { limit: 50 } }), { ipRateLimiter: { limit: 100, period: 60 } });
+    const response = await callVad(w, await as(subject()));
+    expect(response.status).toBe(503);
+    const body = (await response.json()) as { code: string; error: string };
+    expect(body.code).toBe("rate_limit_not_configured");
+    expect(body.error).toContain("RATE_LIMITS.ip.limit");
+    expect((await w.anonymous("/v2/health/ready")).status).toBe(503);
+  });
+
+  it("a failing binding (fault injector) follows the IP policy: open by default, 503 when closed", async () => {
+    const open = await worker(limits({}), { ipRateLimiter: "fault-injector" });
+    const admitted = await callVad(open, await as(subject()));
+    expect(admitted.status).toBe(200);
+    const { logged } = await drained(open, 1);
+    expect(logged[0].rateLimits).toContainEqual({
+      scope: "ip",
+      backend: "rate-limiting-binding",
+      allowed: true,
+      outcome: "fail-open",
+    });
+    const closed = await worker(limits({ ip: { onBackendFailure: "closed" } }), { ipRateLimiter: "fault-injector" });
+    const refused = await callVad(closed, await as(subject()));
+    expect(refused.status).toBe(503);
+    expect(await refused.json()).toMatchObject({ code: "rate_limit_unavailable" });
   });
 });
 

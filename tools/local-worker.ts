@@ -61,6 +61,35 @@ export interface LocalWorkerOptions {
   persistTo?: string;
   /** The audit queue's max_retries before dead-lettering (wrangler.toml says 5). */
   auditMaxRetries?: number;
+  /**
+   * Binds IP_RATE_LIMITER, the Rate Limiting binding for the per-address limit: Miniflare's own
+   * with this limit and period, or `fault-injector`, one whose every `limit()` throws. Unbound
+   * by default, as in wrangler.toml.
+   */
+  ipRateLimiter?: { limit: number; period: 10 | 60 } | "fault-injector";
+}
+
+/** Fault injector for tests: a Rate Limiting binding whose every `limit()` throws. */
+const FAULTY_RATE_LIMITER = {
+  name: "faulty-rate-limiter",
+  modules: true,
+  script: `import { WorkerEntrypoint } from "cloudflare:workers";
+export class FaultyRateLimiter extends WorkerEntrypoint {
+  async limit() {
+    throw new Error("fault injected: the rate limiting binding failed");
+  }
+}
+export default { fetch: () => new Response(null, { status: 404 }) };`,
+};
+
+/** The IP_RATE_LIMITER binding `ipRateLimiter` asks for, as Miniflare options. */
+function ipRateLimiterBinding(ipRateLimiter: LocalWorkerOptions["ipRateLimiter"]) {
+  if (ipRateLimiter === undefined) return {};
+  if (ipRateLimiter === "fault-injector")
+    return {
+      serviceBindings: { IP_RATE_LIMITER: { name: FAULTY_RATE_LIMITER.name, entrypoint: "FaultyRateLimiter" } },
+    };
+  return { ratelimits: { IP_RATE_LIMITER: { simple: ipRateLimiter } } };
 }
 
 /**
@@ -104,6 +133,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
           SUBJECT_KEYS: { className: "SubjectKeys", useSQLite: true },
           PRIVACY_LEDGER: { className: "PrivacyLedger", useSQLite: true },
         },
+        ...ipRateLimiterBinding(options.ipRateLimiter),
         queueProducers: { AUDIT_QUEUE: { queueName: AUDIT_QUEUE_NAME } },
         queueConsumers: {
           [AUDIT_QUEUE_NAME]: {
@@ -121,6 +151,9 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
         },
       },
       AUDIT_READER,
+      ...(options.ipRateLimiter === "fault-injector"
+        ? [{ ...FAULTY_RATE_LIMITER, compatibilityDate: COMPATIBILITY_DATE }]
+        : []),
     ],
   });
   const url = await mf.ready;

@@ -83,9 +83,10 @@ export interface AuditEvent {
   erasure?: { keyFound: boolean };
   rateLimits: {
     scope: "ip" | "principal" | "reads";
+    /** `upstash`, `durable-object`, or `rate-limiting-binding` (which tells no `remaining`). */
     backend: string;
     allowed: boolean;
-    remaining: number;
+    remaining?: number;
     outcome: string;
   }[];
 }

@@ -1,27 +1,37 @@
 /**
- * Hono middleware: `limitByIp` (before authentication), `limitByPrincipal` (after authorization,
- * per function) with `chargeBatch` for the rest of a batch, and `limitReads` (per principal).
- * Admitted and refused responses carry `RateLimit-Limit`, `RateLimit-Remaining` and
- * `RateLimit-Reset` (seconds); a refusal is 429 with `Retry-After`.
+ * Hono middleware: `limitByIp` (before authentication), `limitByPrincipalWhile` (after
+ * authorization, per function, counted while the input is read and validated) with `chargeBatch`
+ * for the rest of a batch, and `limitReads` (per principal). Admitted and refused responses carry
+ * `RateLimit-Limit`, `RateLimit-Remaining` and `RateLimit-Reset` (seconds) when the backend tells
+ * them (the Rate Limiting binding does not); a refusal is 429 with `Retry-After`.
  */
-import type { Context } from "hono";
+import type { Context, MiddlewareHandler } from "hono";
 import { createMiddleware } from "hono/factory";
 import { principalDigest } from "../auth/principal-digest";
 import type { AppEnv, Bindings } from "../env";
 import { RateLimited, RateLimitNotConfigured, RateLimitUnavailable } from "../errors";
 import { clientNetwork } from "../request/client-address";
+import { admittedByBinding, BINDING_BACKEND, BINDING_RETRY_AFTER_SECONDS } from "./binding";
 import { durableObjectBackend } from "./durable-object";
-import { functionPolicy, ipPolicy, parseRateLimitSettings, type RateLimitSettings, readPolicy } from "./policy";
-import type { RateLimitBackend, RateLimitDecision, RateLimitPolicy } from "./types";
+import { functionPolicy, ipPolicy, type RateLimitSettings, rateLimitSettingsFor, readPolicy } from "./policy";
+import type { BackendAnswer, CountResult, RateLimitBackend, RateLimitDecision, RateLimitPolicy } from "./types";
 import { upstashBackend } from "./upstash";
+
+/** What one count told: a backend's full answer, or the binding's admitted-or-not. */
+type Counted = Pick<BackendAnswer, "allowed" | "pending" | "cached"> & Partial<CountResult>;
 
 export function rateLimiting() {
   let cached: { signature: string; backend: RateLimitBackend; settings: RateLimitSettings } | undefined;
   /** The backend and settings, made once per isolate and configuration. */
   const configure = (env: Bindings) => {
-    const signature = JSON.stringify([env.UPSTASH_REDIS_REST_URL, env.UPSTASH_REDIS_REST_TOKEN, env.RATE_LIMITS]);
+    const signature = JSON.stringify([
+      env.UPSTASH_REDIS_REST_URL,
+      env.UPSTASH_REDIS_REST_TOKEN,
+      env.RATE_LIMITS,
+      env.IP_RATE_LIMITER !== undefined,
+    ]);
     if (cached?.signature !== signature) {
-      const settings = parseRateLimitSettings(env.RATE_LIMITS);
+      const settings = rateLimitSettingsFor(env);
       let backend: RateLimitBackend;
       if (env.UPSTASH_REDIS_REST_URL && env.UPSTASH_REDIS_REST_TOKEN)
         backend = upstashBackend(env.UPSTASH_REDIS_REST_URL, env.UPSTASH_REDIS_REST_TOKEN);
@@ -35,7 +45,50 @@ export function rateLimiting() {
     return cached;
   };
 
-  const enforce = async (
+  /**
+   * Counts within the policy's timeout, keeps the decision for the audit log, and answers it:
+   * headers, a 429, or what the policy says when the backend failed.
+   */
+  const decide = async (
+    c: Context<AppEnv>,
+    scope: RateLimitDecision["scope"],
+    backend: RateLimitDecision["backend"],
+    policy: RateLimitPolicy,
+    count: () => Promise<Counted>,
+  ) => {
+    let decision: RateLimitDecision;
+    try {
+      const answer = await withTimeout(count(), policy.timeoutMs);
+      if (answer.pending) c.executionCtx.waitUntil(answer.pending.catch(() => undefined));
+      const { allowed, limit, remaining, reset } = answer;
+      decision = { scope, backend, allowed, limit, remaining, reset, outcome: answer.cached ? "cached" : "counted" };
+    } catch (error) {
+      console.warn(JSON.stringify({ event: "rate_limit_backend_failed", backend, scope, error: String(error) }));
+      const open = policy.onBackendFailure === "open";
+      decision = {
+        scope,
+        backend,
+        allowed: open,
+        ...(backend === BINDING_BACKEND ? {} : { limit: policy.limit, remaining: 0, reset: 0 }),
+        outcome: open ? "fail-open" : "fail-closed",
+      };
+    }
+    c.set("rateLimits", [...(c.var.rateLimits ?? []), decision]);
+    if (decision.outcome === "fail-closed") throw new RateLimitUnavailable();
+    if (decision.outcome === "fail-open") return;
+    const { limit, remaining, reset } = decision;
+    if (limit === undefined || remaining === undefined || reset === undefined) {
+      // The binding tells no count: no RateLimit-* headers, and a Retry-After that is an upper bound.
+      if (!decision.allowed) throw new RateLimited({ "Retry-After": String(BINDING_RETRY_AFTER_SECONDS) }, scope);
+      return;
+    }
+    const headers = rateLimitHeaders({ limit, remaining, reset });
+    for (const [name, value] of Object.entries(headers)) c.header(name, value);
+    if (!decision.allowed) throw new RateLimited({ ...headers, "Retry-After": headers["RateLimit-Reset"] }, scope);
+  };
+
+  /** Counts `cost` units under `key` in the shared store (Redis or the Durable Object). */
+  const enforce = (
     c: Context<AppEnv>,
     scope: RateLimitDecision["scope"],
     key: string,
@@ -43,57 +96,64 @@ export function rateLimiting() {
     cost: number,
   ) => {
     const { backend } = configure(c.env);
-    let decision: RateLimitDecision;
-    try {
-      const answer = await withTimeout(backend.limit(key, policy, cost), policy.timeoutMs);
-      if (answer.pending) c.executionCtx.waitUntil(answer.pending.catch(() => undefined));
-      const { allowed, limit, remaining, reset } = answer;
-      decision = {
-        scope,
-        backend: backend.name,
-        allowed,
-        limit,
-        remaining,
-        reset,
-        outcome: answer.cached ? "cached" : "counted",
-      };
-    } catch (error) {
-      console.warn(
-        JSON.stringify({ event: "rate_limit_backend_failed", backend: backend.name, scope, error: String(error) }),
-      );
-      const open = policy.onBackendFailure === "open";
-      decision = {
-        scope,
-        backend: backend.name,
-        allowed: open,
-        limit: policy.limit,
-        remaining: 0,
-        reset: 0,
-        outcome: open ? "fail-open" : "fail-closed",
-      };
-    }
-    c.set("rateLimits", [...(c.var.rateLimits ?? []), decision]);
-    if (decision.outcome === "fail-closed") throw new RateLimitUnavailable();
-    if (decision.outcome === "fail-open") return;
-    const headers = rateLimitHeaders(decision);
-    for (const [name, value] of Object.entries(headers)) c.header(name, value);
-    if (!decision.allowed) throw new RateLimited({ ...headers, "Retry-After": headers["RateLimit-Reset"] }, scope);
+    return decide(c, scope, backend.name, policy, () => backend.limit(key, policy, cost));
   };
 
+  /**
+   * Per principal and function, with the function's policy for the principal's tier, counted
+   * while `steps` (middleware that read and validate the input, in order) run. The limit's
+   * refusal (429, or 503 when its backend fails closed) outranks any refusal of the steps (400,
+   * 413, 415), and the rest of the chain, where model work happens, runs only once the limit has
+   * admitted the request. A step starts only while no refusal is known, so a key the isolate
+   * already knows to be blocked (no round trip) is in practice refused before its body is parsed.
+   */
+  const limitByPrincipalWhile = (...steps: MiddlewareHandler<AppEnv>[]) =>
+    createMiddleware<AppEnv>(async (c, next) => {
+      const policy = functionPolicy(configure(c.env).settings, c.var.fn, c.var.principal.tier);
+      const counting = functionKey(c).then((key) => enforce(c, "principal", key, policy, 1));
+      let refusal: { error: unknown } | undefined;
+      counting.catch((error: unknown) => {
+        refusal = { error };
+      });
+      let admitted = false;
+      const run = async (step: number): Promise<void> => {
+        if (refusal) throw refusal.error;
+        if (step < steps.length) {
+          await steps[step](c, () => run(step + 1));
+          return;
+        }
+        await counting;
+        admitted = true;
+        await next();
+      };
+      try {
+        await run(0);
+      } catch (error) {
+        if (!admitted) await counting; // the limit's refusal, if any, is the answer
+        throw error;
+      }
+    });
+
   return {
-    /** Per client network, for every request that needs a token: bad tokens are throttled too. */
+    /**
+     * Per client network, for every request that needs a token: bad tokens are throttled too.
+     * Counted by the Rate Limiting binding when IP_RATE_LIMITER is bound, else in the shared store.
+     */
     limitByIp: createMiddleware<AppEnv>(async (c, next) => {
       const policy = ipPolicy(configure(c.env).settings);
       const network = clientNetwork(c.req.header("cf-connecting-ip"), { ipv4: 32, ipv6: policy.ipv6Prefix });
-      await enforce(c, "ip", `ip:${network.kind === "network" ? network.cidr : network.kind}`, policy, 1);
+      const key = `ip:${network.kind === "network" ? network.cidr : network.kind}`;
+      const binding = c.env.IP_RATE_LIMITER;
+      if (binding)
+        await decide(c, "ip", BINDING_BACKEND, policy, async () => ({
+          allowed: await admittedByBinding(binding, key),
+        }));
+      else await enforce(c, "ip", key, policy, 1);
       await next();
     }),
-    /** Per principal and function, with the function's policy for the principal's tier. */
-    limitByPrincipal: createMiddleware<AppEnv>(async (c, next) => {
-      const policy = functionPolicy(configure(c.env).settings, c.var.fn, c.var.principal.tier);
-      await enforce(c, "principal", await functionKey(c), policy, 1);
-      await next();
-    }),
+    limitByPrincipalWhile,
+    /** `limitByPrincipalWhile` with no input to read: the count alone. */
+    limitByPrincipal: limitByPrincipalWhile(),
     /**
      * Charges the rest of a batch once its size is known (the first unit was charged already):
      * a batch of N costs what N requests cost.
@@ -120,7 +180,7 @@ async function functionKey(c: Context<AppEnv>): Promise<string> {
   return `fn:${c.var.fn.name}:${await principalDigest(c.var.principal)}`;
 }
 
-export function rateLimitHeaders(decision: RateLimitDecision): Record<string, string> {
+export function rateLimitHeaders(decision: Pick<CountResult, "limit" | "remaining" | "reset">): Record<string, string> {
   const seconds = Math.max(0, Math.ceil((decision.reset - Date.now()) / 1000));
   return {
     "RateLimit-Limit": String(decision.limit),

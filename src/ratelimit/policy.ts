@@ -5,11 +5,14 @@
  *     < RATE_LIMITS.tiers[tier]["*"] < RATE_LIMITS.tiers[tier][name]
  *
  * For client networks: built-in IP default < RATE_LIMITS.ip (which also sets `ipv6Prefix`, the
- * IPv6 network counted as one client, default /64). For reads: built-in read default <
+ * IPv6 network counted as one client, default /64); when the Rate Limiting binding IP_RATE_LIMITER
+ * is bound, its limit is wrangler.toml's and RATE_LIMITS.ip may set only `ipv6Prefix`,
+ * `onBackendFailure` and `timeoutMs`. For reads: built-in read default <
  * RATE_LIMITS.reads. `RATE_LIMITS` is one JSON setting, e.g.
  * {"ip": {"limit": 300}, "tiers": {"free": {"*": {"limit": 30}}, "pro": {"*": {"limit": 600}}}}.
  */
 import { z } from "zod";
+import type { Bindings } from "../env";
 import { RateLimitNotConfigured } from "../errors";
 import type { InferenceFunction } from "../functions/define";
 import { jsonSettings } from "../json-settings";
@@ -70,6 +73,23 @@ export const parseRateLimitSettings = jsonSettings(
   settingsSchema,
   (message) => new RateLimitNotConfigured(message),
 );
+
+/** What the Rate Limiting binding fixes in wrangler.toml, so RATE_LIMITS.ip may not set it while bound. */
+const SET_BY_BINDING = ["algorithm", "limit", "window", "refillRate"] as const;
+
+/**
+ * RATE_LIMITS, parsed, for these bindings: a per-address limit set both by the binding and by
+ * RATE_LIMITS.ip is refused rather than one of them silently ignored.
+ */
+export function rateLimitSettingsFor(env: Pick<Bindings, "RATE_LIMITS" | "IP_RATE_LIMITER">): RateLimitSettings {
+  const settings = parseRateLimitSettings(env.RATE_LIMITS);
+  const clash = env.IP_RATE_LIMITER && SET_BY_BINDING.find((field) => settings.ip?.[field] !== undefined);
+  if (clash)
+    throw new RateLimitNotConfigured(
+      `RATE_LIMITS.ip.${clash}: the per-address limit is the IP_RATE_LIMITER binding's, set in wrangler.toml`,
+    );
+  return settings;
+}
 
 export function functionPolicy(settings: RateLimitSettings, fn: InferenceFunction, tier: string): RateLimitPolicy {
   const tierPolicies = settings.tiers?.[tier] ?? {};

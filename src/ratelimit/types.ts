@@ -16,7 +16,18 @@
  *
  * `middleware.ts` turns a decision into `RateLimit-*` headers, a 429 with `Retry-After`, or, when
  * the backend fails or is too slow, the policy's choice: let the request through, or refuse it
- * with 503. Every decision is kept on the request for the audit log.
+ * with 503. Every decision is kept on the request for the audit log. The per-principal limit's
+ * round trip runs while the body is read and validated; its refusal still comes first.
+ *
+ * The per-network limit may instead use Cloudflare's Rate Limiting binding (`binding.ts`), when
+ * IP_RATE_LIMITER is bound: no round trip to a shared store, but other semantics. Its counters
+ * are kept per Cloudflare location and are eventually consistent (a client that reaches several
+ * locations, or a burst faster than the counters settle, gets somewhat more than the limit); its
+ * limit and period (10 or 60 s only) are fixed in wrangler.toml, so RATE_LIMITS.ip may then set
+ * only `ipv6Prefix`, `onBackendFailure` and `timeoutMs` (a limit there is refused as a
+ * configuration error, not silently ignored); it answers only admitted or not, so its decisions
+ * carry no `RateLimit-*` headers, and a refusal's `Retry-After` is 60 s, the longest period a
+ * binding can have. A failing or slow binding follows the IP policy's `onBackendFailure`.
  */
 
 /** A duration as @upstash/ratelimit writes it: "10 s", "1 m", "500 ms". */
@@ -38,12 +49,13 @@ export interface RateLimitPolicy {
 /** What the limiter decided about one request, as the audit log records it. */
 export interface RateLimitDecision {
   scope: "ip" | "principal" | "reads";
-  backend: "upstash" | "durable-object";
+  backend: "upstash" | "durable-object" | "rate-limiting-binding";
   allowed: boolean;
-  limit: number;
-  remaining: number;
+  /** The count's state; absent when the backend does not tell it (the Rate Limiting binding). */
+  limit?: number;
+  remaining?: number;
   /** When the window resets or the bucket refills, in ms since the epoch. */
-  reset: number;
+  reset?: number;
   /**
    * `counted`: the backend answered. `cached`: refused from this isolate's cache of blocked keys.
    * `fail-open` / `fail-closed`: the backend failed or timed out and the policy decided.
@@ -69,6 +81,6 @@ export interface BackendAnswer extends CountResult {
 }
 
 export interface RateLimitBackend {
-  name: RateLimitDecision["backend"];
+  name: Exclude<RateLimitDecision["backend"], "rate-limiting-binding">;
   limit(key: string, policy: RateLimitPolicy, cost: number): Promise<BackendAnswer>;
 }
