@@ -415,14 +415,15 @@ describe("with Cloudflare's Rate Limiting binding for the per-address limit", ()
     const refused = answers[3];
     expect(await refused.json()).toMatchObject({ code: "rate_limited" });
     expect(refused.headers.get("retry-after")).toBe("60");
-    // The binding tells no count, so no RateLimit-* header claims one.
-    for (const answer of answers) expect(answer.headers.get("ratelimit-remaining")).toBeNull();
+    // The binding tells no count: no RateLimit-* header claims one, but for the refusal's nothing left.
+    expect(answers.map((r) => r.headers.get("ratelimit-remaining"))).toEqual([null, null, null, "0"]);
+    for (const answer of answers) expect(answer.headers.get("ratelimit-limit")).toBeNull();
     const bystander = await w.anonymous("/v2/models/vad", { headers: badToken(address.replace(/\.\d+$/, ".251")) });
     expect(bystander.status).toBe(401);
     const { logged } = await drained(w, 5);
     const refusal = logged.find((e) => e.status === 429);
     expect(refusal?.rateLimits).toEqual([
-      { scope: "ip", backend: "rate-limiting-binding", allowed: false, outcome: "counted" },
+      { scope: "ip", backend: "rate-limiting-binding", allowed: false, remaining: 0, outcome: "counted" },
     ]);
   });
 

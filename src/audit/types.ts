@@ -83,7 +83,7 @@ export interface AuditEvent {
   erasure?: { keyFound: boolean };
   rateLimits: {
     scope: "ip" | "principal" | "reads";
-    /** `upstash`, `durable-object`, or `rate-limiting-binding` (which tells no `remaining`). */
+    /** `upstash`, `durable-object`, or `rate-limiting-binding` (which tells `remaining` only when it refuses: 0). */
     backend: string;
     allowed: boolean;
     remaining?: number;

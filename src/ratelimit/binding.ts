@@ -12,8 +12,11 @@ export const BINDING_RETRY_AFTER_SECONDS = 60;
 
 export const BINDING_BACKEND: RateLimitDecision["backend"] = "rate-limiting-binding";
 
-/** Counts one request under `key`; true if the binding admitted it. */
-export async function admittedByBinding(binding: RateLimit, key: string): Promise<boolean> {
+/**
+ * Counts one request under `key`. The binding says only whether it admitted the request; a
+ * refused one has, truthfully, nothing remaining.
+ */
+export async function countByBinding(binding: RateLimit, key: string): Promise<{ allowed: boolean; remaining?: 0 }> {
   const { success } = await binding.limit({ key });
-  return success;
+  return success ? { allowed: true } : { allowed: false, remaining: 0 };
 }

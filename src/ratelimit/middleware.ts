@@ -11,7 +11,7 @@ import { principalDigest } from "../auth/principal-digest";
 import type { AppEnv, Bindings } from "../env";
 import { RateLimited, RateLimitNotConfigured, RateLimitUnavailable } from "../errors";
 import { clientNetwork } from "../request/client-address";
-import { admittedByBinding, BINDING_BACKEND, BINDING_RETRY_AFTER_SECONDS } from "./binding";
+import { BINDING_BACKEND, BINDING_RETRY_AFTER_SECONDS, countByBinding } from "./binding";
 import { durableObjectBackend } from "./durable-object";
 import { functionPolicy, ipPolicy, type RateLimitSettings, rateLimitSettingsFor, readPolicy } from "./policy";
 import type { BackendAnswer, CountResult, RateLimitBackend, RateLimitDecision, RateLimitPolicy } from "./types";
@@ -78,9 +78,11 @@ export function rateLimiting() {
     if (decision.outcome === "fail-open") return;
     const { limit, remaining, reset } = decision;
     if (limit === undefined || remaining === undefined || reset === undefined) {
-      // The binding tells no count: no RateLimit-* headers, and a Retry-After that is an upper bound.
-      if (!decision.allowed) throw new RateLimited({ "Retry-After": String(BINDING_RETRY_AFTER_SECONDS) }, scope);
-      return;
+      // The binding tells no count: a refusal says only that nothing remains, and a Retry-After
+      // that is an upper bound; an admission sends no RateLimit-* header at all.
+      if (decision.allowed) return;
+      const retryAfter = String(BINDING_RETRY_AFTER_SECONDS);
+      throw new RateLimited({ "RateLimit-Remaining": "0", "Retry-After": retryAfter }, scope);
     }
     const headers = rateLimitHeaders({ limit, remaining, reset });
     for (const [name, value] of Object.entries(headers)) c.header(name, value);
@@ -144,10 +146,7 @@ export function rateLimiting() {
       const network = clientNetwork(c.req.header("cf-connecting-ip"), { ipv4: 32, ipv6: policy.ipv6Prefix });
       const key = `ip:${network.kind === "network" ? network.cidr : network.kind}`;
       const binding = c.env.IP_RATE_LIMITER;
-      if (binding)
-        await decide(c, "ip", BINDING_BACKEND, policy, async () => ({
-          allowed: await admittedByBinding(binding, key),
-        }));
+      if (binding) await decide(c, "ip", BINDING_BACKEND, policy, () => countByBinding(binding, key));
       else await enforce(c, "ip", key, policy, 1);
       await next();
     }),

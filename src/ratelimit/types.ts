@@ -25,9 +25,9 @@
  * locations, or a burst faster than the counters settle, gets somewhat more than the limit); its
  * limit and period (10 or 60 s only) are fixed in wrangler.toml, so RATE_LIMITS.ip may then set
  * only `ipv6Prefix`, `onBackendFailure` and `timeoutMs` (a limit there is refused as a
- * configuration error, not silently ignored); it answers only admitted or not, so its decisions
- * carry no `RateLimit-*` headers, and a refusal's `Retry-After` is 60 s, the longest period a
- * binding can have. A failing or slow binding follows the IP policy's `onBackendFailure`.
+ * configuration error, not silently ignored); it answers only admitted or not, so an admission
+ * carries no `RateLimit-*` header, and a refusal only `RateLimit-Remaining: 0` and a
+ * `Retry-After` of 60 s, the longest period a binding can have. A failing or slow binding follows the IP policy's `onBackendFailure`.
  */
 
 /** A duration as @upstash/ratelimit writes it: "10 s", "1 m", "500 ms". */
