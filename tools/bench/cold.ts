@@ -1,8 +1,10 @@
 /**
  * The cold first request, in fresh workerd processes: isolate start (workerd, the worker's script
- * and ORT's wasm compiled) until the worker can be called, then the app's first inference request
- * split by its Server-Timing, and ORT's initialisation apart, from the bench worker in another
- * fresh process (see `coldLoad` in tools/bench-worker.ts).
+ * and ORT's wasm compiled, and the app's start of ORT at global scope, src/inference/runtime.ts)
+ * until the worker can be called, then the app's first inference request split by its
+ * Server-Timing, and ORT's initialisation apart, from the bench worker in another fresh process
+ * (see `coldLoad` in tools/bench-worker.ts). The bench worker does not start ORT at global scope,
+ * so its process's start-up CPU, beside the app's, shows what that start costs.
  */
 import type { BenchCase } from "../bench-cases";
 import type { LocalWorkerOptions } from "../local-worker";
@@ -44,6 +46,7 @@ export async function measureCold(
     const timing = serverTiming(request.value.response.headers.get("server-timing"));
 
     const benchWorker = await startTrackedWorker(options.bench);
+    const benchStartCpuMs = benchWorker.cpuMs();
     const load = await measure(benchWorker.cpuMs, async () => {
       const response = await benchWorker.fetch(`/cold?model=${bench.model}`);
       return (await response.json()) as ColdLoad;
@@ -53,6 +56,7 @@ export async function measureCold(
     trial.push({
       isolateStartWallMs: startWallMs,
       isolateStartCpuMs: startCpuMs,
+      withoutOrtStartCpuMs: benchStartCpuMs,
       firstRequestWallMs: request.wallMs,
       firstRequestCpuMs: request.cpuMs,
       modelFetchMs: timing["model-fetch"],
