@@ -1,7 +1,8 @@
 /**
  * A worker for the benchmark only (never deployed): loads a model through the real path (R2,
  * envelope decryption, ORT session) and times `iterations` runs inside workerd, and times token
- * verification, rate-limit checks, body parsing and validation, and a fresh isolate's cold load.
+ * verification, rate-limit checks, body parsing and validation, a fresh isolate's cold load, and
+ * the app's whole platform path against the function's own work (tools/bench/platform-isolate.ts).
  * The clock there ticks in whole milliseconds, so a run's time is a mean over many; the caller
  * also reads workerd's CPU time around each request (tools/bench/cpu-time.ts).
  */
@@ -9,6 +10,7 @@ import { functions } from "../functions";
 import { type AuthSettings, parseAuthConfig } from "../src/auth/config";
 import { createKeyResolver } from "../src/auth/keys";
 import { verifyAccessToken } from "../src/auth/verify";
+import type { Bindings } from "../src/env";
 import { createInferenceSession, ort } from "../src/inference/runtime";
 import { importKeyring } from "../src/models/keyring";
 import { type ModelManifest, variantFor } from "../src/models/manifest";
@@ -17,6 +19,7 @@ import { durableObjectBackend, RateLimiter } from "../src/ratelimit/durable-obje
 import { DEFAULT_POLICY } from "../src/ratelimit/policy";
 import { upstashBackend } from "../src/ratelimit/upstash";
 import { parseJson, parseWith } from "../src/request/body";
+import { platformLoop } from "./bench/platform-isolate";
 import { BENCH_CASES } from "./bench-cases";
 
 interface Env {
@@ -51,6 +54,7 @@ export default {
     if (url.pathname === "/limit") return limitLoop(url, env);
     if (url.pathname === "/validate") return validateLoop(request, url);
     if (url.pathname === "/cold") return coldLoad(url, env);
+    if (url.pathname === "/platform") return platformLoop(request, env as unknown as Bindings);
     const id = url.searchParams.get("model") ?? "";
     const iterations = Number(url.searchParams.get("iterations") ?? "20");
     const manifest = functions.find((fn) => fn.model.id === id)?.model;
@@ -69,6 +73,11 @@ export default {
     const started = performance.now();
     for (let i = 0; i < iterations; i++) await ready.run(feeds);
     return Response.json({ perRunMs: (performance.now() - started) / iterations });
+  },
+
+  /** The audit queue's consumer here: bench only, acks at once (the app's consumer writes the log). */
+  async queue(batch: MessageBatch): Promise<void> {
+    batch.ackAll();
   },
 };
 

@@ -7,7 +7,9 @@
  *   - the cold start in fresh workerd processes: isolate start, the first request split by its
  *     Server-Timing (model fetch, decrypt, session creation, first run), ORT's initialisation apart;
  *   - the platform's overhead: token verification, each rate-limit check (CPU against round trip),
- *     body parsing and validation, and CPU per request by route (audit on and off);
+ *     body parsing and validation, and CPU per request by route (audit on and off); and the whole
+ *     platform path's CPU per vad request inside the isolate, the real app against the function's
+ *     own work, with its split (tools/bench/platform.ts; `--platform`: only this, nothing written);
  *   - N concurrent clients against one isolate, against a bare onnxruntime-node loop;
  *   - HTTP p50/p99 of sequential OIP requests per model, JSON and binary tensors;
  *   - hostile inputs (tools/bench-hostile.ts): the worst answer time over the fuzz corpus and the
@@ -31,7 +33,8 @@ import { measureConcurrency } from "./bench/concurrency";
 import { cpuDescription } from "./bench/cpu-time";
 import { oipBinary, oipJson, timed } from "./bench/http";
 import { measureRateLimits, measureRoutes, measureValidation, measureVerification } from "./bench/overhead";
-import { printCold, printConcurrency, printHostile, printOverhead, printWarm } from "./bench/print";
+import { measurePlatform } from "./bench/platform";
+import { printCold, printConcurrency, printHostile, printOverhead, printPlatform, printWarm } from "./bench/print";
 import { printProfile, profileModel } from "./bench/profile";
 import { settle } from "./bench/settle";
 import { percentiles } from "./bench/stats";
@@ -47,10 +50,13 @@ import { startRedisServer } from "./redis-server";
 const QUICK = process.argv.includes("--quick");
 const HOSTILE_ONLY = process.argv.includes("--hostile");
 const PROFILE_ONLY = process.argv.includes("--profile");
+const PLATFORM_ONLY = process.argv.includes("--platform");
 const WARM_ROUNDS = QUICK ? 5 : 21;
 const COLD_TRIALS = QUICK ? 1 : 5;
 const OVERHEAD_ROUNDS = QUICK ? 2 : 11;
 const ROUTE_REQUESTS = QUICK ? 20 : 50;
+const PLATFORM_ROUNDS = QUICK ? 3 : 11;
+const PLATFORM_REQUESTS = QUICK ? 100 : 200;
 const HTTP_REQUESTS = QUICK ? 20 : 200;
 const CONCURRENT_CLIENTS = [1, 4, 16];
 const CONCURRENT_REQUESTS = QUICK ? 64 : 480;
@@ -115,9 +121,15 @@ async function main() {
       await profileAll(benchWorker, loadAtStart);
       return;
     }
-    const app = await start(options(appBundle));
     // infer:raw: the OIP cases time whole outputs, text-detect's probability map among them.
     const authorization = `Bearer ${await sign(tokenKeys[0], { claims: { scope: "infer:* infer:raw" }, expiresIn: 3600 })}`;
+    const vadBody = JSON.stringify({ audio: Array.from(BENCH_CASES[0].inputs()[0].data, Number) });
+    const platform = () => measurePlatform(benchWorker, authorization, vadBody, PLATFORM_ROUNDS, PLATFORM_REQUESTS);
+    if (PLATFORM_ONLY) {
+      printPlatform(await platform());
+      return;
+    }
+    const app = await start(options(appBundle));
 
     if (HOSTILE_ONLY || !QUICK) {
       process.stdout.write("hostile inputs");
@@ -152,14 +164,13 @@ async function main() {
     }
     report.models = models;
 
-    process.stdout.write("overhead: verification, rate limits, validation, routes\n");
+    process.stdout.write("overhead: verification, rate limits, validation, platform path, routes\n");
     const verifyTokens = Object.fromEntries(
       await Promise.all(
         tokenKeys.map(async (key) => [key.alg, await sign(key, { claims: { scope: "infer:*" }, expiresIn: 3600 })]),
       ),
     );
     const auditOff = await start(options(appBundle, "index.js", { AUDIT: "off" }));
-    const vadBody = JSON.stringify({ audio: Array.from(BENCH_CASES[0].inputs()[0].data, Number) });
     const callVad = (w: TrackedWorker) => () =>
       w.fetch("/v1/functions/vad", {
         method: "POST",
@@ -176,6 +187,7 @@ async function main() {
       verification: await measureVerification(benchWorker, auth, verifyTokens, OVERHEAD_ROUNDS),
       rateLimits: await measureRateLimits(benchWorker, OVERHEAD_ROUNDS),
       validation: await measureValidation(benchWorker, vadBody, OVERHEAD_ROUNDS),
+      platform: await platform(),
       routes: await measureRoutes(
         {
           "GET /v2/health/live (public)": { worker: app, send: () => app.fetch("/v2/health/live") },

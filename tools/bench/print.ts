@@ -1,5 +1,6 @@
 /** The benchmark's short tables on stdout; the JSON file holds everything else. */
 import type { HostileResult } from "../bench-hostile";
+import type { measurePlatform } from "./platform";
 
 type Spread = { median: number; q1: number; q3: number; min: number; max: number };
 const iqr = (s: Spread) => `${s.median} [${s.q1}-${s.q3}]`;
@@ -53,6 +54,7 @@ export function printOverhead(overhead: Record<string, Record<string, unknown>>)
   });
   rows.push({ step: "vad body: read", wall: validation.bodyReadWallMs.median });
   console.table(rows);
+  if (overhead.platform) printPlatform(overhead.platform as unknown as PlatformResult);
   console.log("CPU per request by route (workerd), and HTTP p50 / p99 (ms):");
   console.table(
     Object.entries(overhead.routes).map(([route, r]) => {
@@ -60,6 +62,23 @@ export function printOverhead(overhead: Record<string, Record<string, unknown>>)
       return { route, cpu: iqr(v.cpuPerRequestMs), "http p50 / p99": `${v.httpMs.p50} / ${v.httpMs.p99}` };
     }),
   );
+}
+
+type PlatformResult = Awaited<ReturnType<typeof measurePlatform>>;
+
+export function printPlatform(p: PlatformResult) {
+  console.log(
+    `platform path per vad request, in-isolate CPU ms: median [IQR] of per-round differences, ${p.requestsPerSample} requests a sample`,
+  );
+  console.log("(rate limits, probing monitor, audit queue: bench-only instant backends; their real local ones apart)");
+  console.table([
+    { part: "whole platform path (app - control)", cpu: iqr(p.platformCpuMs) },
+    ...Object.entries(p.split).map(([part, s]) => ({ part: `  ${part}`, cpu: iqr(s) })),
+    { part: "  not itemised (the rest, and the steps together)", cpu: iqr(p.notItemisedCpuMs) },
+    { part: "app, all of it", cpu: iqr(p.appCpuMs) },
+    { part: "control (the function's own work)", cpu: iqr(p.controlCpuMs) },
+    { part: "real local backends instead: DOs, queue (added)", cpu: iqr(p.localBackendsCpuMs) },
+  ]);
 }
 
 export function printConcurrency(model: string, results: Record<string, unknown>) {
