@@ -11,11 +11,14 @@ import { parseAuthConfig } from "./config";
 import { createKeyResolver } from "./keys";
 import { holdsAny } from "./scopes";
 import type { AuthConfig } from "./types";
+import { type VerifiedTokens, verifiedTokens } from "./verified-tokens";
 import { verifyAccessToken } from "./verify";
 
 interface Verifier {
   config: AuthConfig;
   keys: JWTVerifyGetKey;
+  /** Tokens verified under this configuration, for a minute at most. */
+  verified: VerifiedTokens;
 }
 
 /**
@@ -29,7 +32,7 @@ export function verifierCache(): (env: Bindings) => Verifier {
     if (cached?.settings !== settings) {
       try {
         const config = parseAuthConfig(env);
-        cached = { settings, verifier: { config, keys: createKeyResolver(config) } };
+        cached = { settings, verifier: { config, keys: createKeyResolver(config), verified: verifiedTokens(config) } };
       } catch (error) {
         cached = { settings, error };
       }
@@ -42,12 +45,19 @@ export function verifierCache(): (env: Bindings) => Verifier {
 /** Requires `Authorization: Bearer <token>`; the token is never read from a query string or cookie. */
 export function authenticate(verifierFor: (env: Bindings) => Verifier) {
   return createMiddleware<AppEnv>(async (c, next) => {
-    const { config, keys } = verifierFor(c.env);
+    const { config, keys, verified } = verifierFor(c.env);
     const authorization = c.req.header("authorization");
     if (!authorization) throw new InvalidToken("a bearer token is required");
     const match = /^Bearer ([^\s,]+)$/i.exec(authorization);
     if (!match) throw new InvalidToken('the Authorization header must be "Bearer <token>"');
-    c.set("principal", await verifyAccessToken(match[1], config, keys));
+    const token = match[1];
+    const now = Date.now();
+    let principal = verified.get(token, now);
+    if (!principal) {
+      principal = await verifyAccessToken(token, config, keys);
+      verified.add(token, principal, now);
+    }
+    c.set("principal", principal);
     await next();
   });
 }

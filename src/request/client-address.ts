@@ -12,8 +12,28 @@ export type ClientNetwork =
   /** No address header (only outside Cloudflare), or one that does not parse. */
   | { kind: "unknown" | "unparsable" };
 
+/**
+ * A request asks twice (its rate limit, its audit event) and a client sends many: recent answers
+ * are kept, at most CACHED, for headers no longer than an IPv6 address can be written.
+ */
+const CACHED = 1024;
+const CACHED_HEADER_LENGTH = 64;
+const recent = new Map<string, ClientNetwork>();
+
 export function clientNetwork(header: string | undefined, prefixes: { ipv4: number; ipv6: number }): ClientNetwork {
   if (!header) return { kind: "unknown" };
+  if (header.length > CACHED_HEADER_LENGTH) return parseNetwork(header, prefixes);
+  const key = `${prefixes.ipv4}/${prefixes.ipv6} ${header}`;
+  let network = recent.get(key);
+  if (!network) {
+    if (recent.size >= CACHED) recent.clear();
+    network = Object.freeze(parseNetwork(header, prefixes));
+    recent.set(key, network);
+  }
+  return network;
+}
+
+function parseNetwork(header: string, prefixes: { ipv4: number; ipv6: number }): ClientNetwork {
   let address: ipaddr.IPv4 | ipaddr.IPv6;
   try {
     address = ipaddr.process(header.trim());
