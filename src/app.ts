@@ -111,11 +111,11 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   const { limitByPrincipalWhile, limitReads } = limits;
 
   app.get("/v2", limitReads, (c) => c.json(SERVER_METADATA));
-  app.get("/v1/principal", limitReads, (c) => c.json(describePrincipal(c.var.principal)));
+  app.get("/v1/principal", limitReads, (c) => c.json(describePrincipal(c.get("principal"))));
 
   const resolveFunction = createMiddleware<AppEnv>(async (c, next) => {
     const fn = byName.get(c.req.param("name") ?? "");
-    if (!fn || !holdsAny(c.var.principal, readScopes(fn)))
+    if (!fn || !holdsAny(c.get("principal"), readScopes(fn)))
       throw new NotFound("function_not_found", `no function named "${c.req.param("name")}"`);
     const version = c.req.param("version");
     const served = version === undefined ? fn : atModelVersion(fn, version);
@@ -126,7 +126,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     c.set("fn", served);
     await next();
   });
-  const mayInvoke = requireScope((c) => invokeScopes(c.var.fn));
+  const mayInvoke = requireScope((c) => invokeScopes(c.get("fn")));
   /** What an inference request passes before its input is read, on both routes. */
   const probing = probingWatch();
   const invocation = [resolveFunction, mayInvoke, chooseReleasePolicy, probing.refuseKnownProbers] as const;
@@ -136,13 +136,13 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   /** `POST /v1/functions/{name}`: JSON, its sealed fields opened, parsed by the function's schema. */
   const readFunctionInput = createMiddleware<AppEnv>(async (c, next) => {
     requireJson(c);
-    c.set("input", parseWith(c.var.fn.input, await sealing.openFields(c, readJson(c)), "invalid_input"));
+    c.set("input", parseWith(c.get("fn").input, await sealing.openFields(c, readJson(c)), "invalid_input"));
     await next();
   });
   /** OIP infer: the request, and its tensors checked against the model's signature. */
   const readInferInput = createMiddleware<AppEnv>(async (c, next) => {
     const request = readInferRequest(c);
-    c.set("inferInput", { request, feeds: toOrtFeeds(c.var.fn.model, request.inputs) });
+    c.set("inferInput", { request, feeds: toOrtFeeds(c.get("fn").model, request.inputs) });
     await next();
   });
   // The per-principal limit's round trip runs while the body is read and validated, not before:
@@ -152,7 +152,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   const functionInput = limitByPrincipalWhile(limitBodyToFunction, sealing.sealResponse, readFunctionInput);
   const oipInput = limitByPrincipalWhile(limitBodyToFunction, sealing.refuseSeal, readInferInput);
 
-  const readable = (c: Context<AppEnv>) => functions.filter((fn) => holdsAny(c.var.principal, readScopes(fn)));
+  const readable = (c: Context<AppEnv>) => functions.filter((fn) => holdsAny(c.get("principal"), readScopes(fn)));
 
   app.get("/v1/functions", limitReads, (c) => c.json({ functions: readable(c).map(describeFunction) }));
 
@@ -220,7 +220,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   const model = ["/v2/models/:name", "/v2/models/:name/versions/:version"];
 
   app.on("GET", model, resolveFunction, limitReads, (c) =>
-    c.json(modelMetadata(c.var.fn.name, c.var.fn.model, c.var.fn.versions)),
+    c.json(modelMetadata(c.get("fn").name, c.get("fn").model, c.get("fn").versions)),
   );
 
   app.on(
@@ -230,8 +230,8 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     limitReads,
     async (c) => {
       // Readiness loads the model (every variant of it), so a probe also warms the isolate.
-      await acquireAllVariants(c, models, c.var.fn.model);
-      return c.json({ name: c.var.fn.name, ready: true });
+      await acquireAllVariants(c, models, c.get("fn").model);
+      return c.json({ name: c.get("fn").name, ready: true });
     },
   );
 
@@ -242,12 +242,12 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     oipInput,
     async (c) => {
       const { fn, release } = c.var;
-      const { request, feeds } = c.var.inferInput;
+      const { request, feeds } = c.get("inferInput");
       const {
         released: wanted,
         withheld,
         raw,
-      } = releasableOutputs(fn, selectOutputs(fn.model, request), c.var.principal, request.outputs !== undefined);
+      } = releasableOutputs(fn, selectOutputs(fn.model, request), c.get("principal"), request.outputs !== undefined);
       await limits.chargeBatch(c, batchSize(fn.model, feeds));
       // The watch reads the scores even when the caller asked only for other outputs.
       const computed = new Set([...wanted.map((o) => o.spec.name), ...(fn.probing ? fn.release.scores : [])]);
@@ -274,7 +274,8 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
 
 /** What of the output the audit log keeps: the function's summary, or (OIP) output shapes. */
 function recordOutput(c: Context<AppEnv>, summary: Record<string, string | number | boolean>) {
-  if (c.var.inference) c.var.inference.summary = summary;
+  const inference = c.get("inference");
+  if (inference) inference.summary = summary;
 }
 
 function configured(check: () => unknown): boolean {
@@ -287,7 +288,7 @@ function configured(check: () => unknown): boolean {
 }
 
 function errorResponse(error: unknown, c: Context<AppEnv>): Response {
-  const requestId = c.var.requestId;
+  const requestId = c.get("requestId");
   let failure: BastionError;
   if (error instanceof BastionError) failure = error;
   else if (error instanceof HTTPException && error.status < 500) {

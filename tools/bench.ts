@@ -34,9 +34,18 @@ import { cpuDescription } from "./bench/cpu-time";
 import { oipBinary, oipJson, timed } from "./bench/http";
 import { measureRateLimits, measureRoutes, measureValidation, measureVerification } from "./bench/overhead";
 import { measurePlatform } from "./bench/platform";
-import { printCold, printConcurrency, printHostile, printOverhead, printPlatform, printWarm } from "./bench/print";
+import {
+  printCold,
+  printConcurrency,
+  printHostile,
+  printOverhead,
+  printPlatform,
+  printStartup,
+  printWarm,
+} from "./bench/print";
 import { printProfile, profileModel } from "./bench/profile";
 import { settle } from "./bench/settle";
+import { buildUploadBundle, measureStartup } from "./bench/startup";
 import { percentiles } from "./bench/stats";
 import { startTrackedWorker, type TrackedWorker } from "./bench/tracked-worker";
 import { measureWarm } from "./bench/warm";
@@ -163,6 +172,10 @@ async function main() {
       models.push({ model: bench.model, function: bench.fn, input: bench.label, warm, cold, httpSequentialMs });
     }
     report.models = models;
+    process.stdout.write("start-up phase: wrangler check startup\n");
+    const upload = path.join(scratch, "upload.bundle");
+    buildUploadBundle(ROOT, upload);
+    report.startup = measureStartup(ROOT, upload, scratch, COLD_TRIALS);
 
     process.stdout.write("overhead: verification, rate limits, validation, platform path, routes\n");
     const verifyTokens = Object.fromEntries(
@@ -224,6 +237,7 @@ async function main() {
   console.log(`\nbundle: ${sizeLine}`);
   printWarm(models);
   printCold(models);
+  printStartup(report.startup as Parameters<typeof printStartup>[0]);
   printOverhead(report.overhead as Parameters<typeof printOverhead>[0]);
   const concurrency = report.concurrency as { model: string; runs: Record<string, unknown> };
   printConcurrency(concurrency.model, concurrency.runs);

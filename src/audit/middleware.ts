@@ -39,7 +39,7 @@ export function auditTrail(subjects: SubjectKeyring) {
     await next();
     facts.latencyMs = performance.now() - started;
     const sending = (async () => {
-      const { principal } = c.var;
+      const principal = c.get("principal");
       const subjectKey =
         principal &&
         (await subjects.keyFor(c.env, principal).catch((error: unknown) => {
@@ -47,7 +47,7 @@ export function auditTrail(subjects: SubjectKeyring) {
           console.error(
             JSON.stringify({
               event: "audit_subject_key_unavailable",
-              requestId: c.var.requestId,
+              requestId: c.get("requestId"),
               error: String(error),
             }),
           );

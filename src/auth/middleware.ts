@@ -66,7 +66,7 @@ export function authenticate(verifierFor: (env: Bindings) => Verifier) {
 export function requireScope(accepted: (c: Context<AppEnv>) => string[]) {
   return createMiddleware<AppEnv>(async (c, next) => {
     const scopes = accepted(c);
-    if (!holdsAny(c.var.principal, scopes)) throw new InsufficientScope(scopes[0]);
+    if (!holdsAny(c.get("principal"), scopes)) throw new InsufficientScope(scopes[0]);
     await next();
   });
 }

@@ -20,7 +20,7 @@ export function functionContext(c: Context<AppEnv>): FunctionContext {
     model: fn.model,
   });
   return {
-    release: (scores) => applyPolicy(c.var.release.policy, scores),
+    release: (scores) => applyPolicy(c.get("release").policy, scores),
     state: {
       seal: async (values) => sealState(await stateKey(c.env), await binding(), values),
       open: async (token, length) => openState(await stateKey(c.env), await binding(), token, length),

@@ -38,25 +38,25 @@ export function probingWatch() {
   let projector: { seed: string; project: Projector } | undefined;
 
   const stores = probingStores();
-  const keyOf = async (c: Context<AppEnv>) => `${await principalDigest(c.var.principal)}:${c.var.fn.name}`;
+  const keyOf = async (c: Context<AppEnv>) => `${await principalDigest(c.get("principal"))}:${c.get("fn").name}`;
 
   /** Applies a verdict: remembered, recorded for the audit log, and enforced unless the tier is exempt. */
   const enforce = (c: Context<AppEnv>, policy: ProbingPolicy, key: string, verdict: Verdict) => {
     c.set("probing", verdict);
-    if (policy.watchOnlyTiers.includes(c.var.principal.tier)) return;
+    if (policy.watchOnlyTiers.includes(c.get("principal").tier)) return;
     if (verdict.level === "refused" || verdict.level === "stopped") {
       if (refused.size >= MAX_REMEMBERED) refused.clear();
       refused.set(key, { level: verdict.level, until: Date.now() + REMEMBER_REFUSALS_MS });
     } else refused.delete(key);
     if (verdict.level === "stopped") throw new PrincipalStopped();
     if (verdict.level === "refused") throw new ProbingSuspected();
-    if (verdict.level === "label-only") c.var.release.policy = LABEL_ONLY;
+    if (verdict.level === "label-only") c.get("release").policy = LABEL_ONLY;
   };
 
   return {
     /** Before anything runs: a principal this isolate has seen refused goes no further (one more strike). */
     refuseKnownProbers: createMiddleware<AppEnv>(async (c, next) => {
-      const policy = c.var.fn.probing;
+      const policy = c.get("fn").probing;
       if (policy) {
         const key = await keyOf(c);
         const known = refused.get(key);
@@ -71,7 +71,7 @@ export function probingWatch() {
      * ladder's rungs, narrows the release policy to labels or refuses the answer.
      */
     async watch(c: Context<AppEnv>, feeds: Record<string, ort.Tensor>, outputs: Record<string, ort.Tensor>) {
-      const { fn } = c.var;
+      const fn = c.get("fn");
       const policy = fn.probing;
       if (!policy) return;
       const input = feeds[fn.model.signature.inputs[0].name];

@@ -73,7 +73,7 @@ export function rateLimiting() {
         outcome: open ? "fail-open" : "fail-closed",
       };
     }
-    c.set("rateLimits", [...(c.var.rateLimits ?? []), decision]);
+    c.set("rateLimits", [...(c.get("rateLimits") ?? []), decision]);
     if (decision.outcome === "fail-closed") throw new RateLimitUnavailable();
     if (decision.outcome === "fail-open") return;
     const { limit, remaining, reset } = decision;
@@ -111,7 +111,7 @@ export function rateLimiting() {
    */
   const limitByPrincipalWhile = (...steps: MiddlewareHandler<AppEnv>[]) =>
     createMiddleware<AppEnv>(async (c, next) => {
-      const policy = functionPolicy(configure(c.env).settings, c.var.fn, c.var.principal.tier);
+      const policy = functionPolicy(configure(c.env).settings, c.get("fn"), c.get("principal").tier);
       const counting = functionKey(c).then((key) => enforce(c, "principal", key, policy, 1));
       let refusal: { error: unknown } | undefined;
       counting.catch((error: unknown) => {
@@ -158,7 +158,7 @@ export function rateLimiting() {
      * a batch of N costs what N requests cost.
      */
     async chargeBatch(c: Context<AppEnv>, batch: number) {
-      const policy = functionPolicy(configure(c.env).settings, c.var.fn, c.var.principal.tier);
+      const policy = functionPolicy(configure(c.env).settings, c.get("fn"), c.get("principal").tier);
       if (batch > 1) await enforce(c, "principal", await functionKey(c), policy, batch - 1);
     },
     /** Per principal, for reads: metadata, readiness and listings, apart from inference budgets. */
@@ -166,7 +166,7 @@ export function rateLimiting() {
       await enforce(
         c,
         "reads",
-        `reads:${await principalDigest(c.var.principal)}`,
+        `reads:${await principalDigest(c.get("principal"))}`,
         readPolicy(configure(c.env).settings),
         1,
       );
@@ -176,7 +176,7 @@ export function rateLimiting() {
 }
 
 async function functionKey(c: Context<AppEnv>): Promise<string> {
-  return `fn:${c.var.fn.name}:${await principalDigest(c.var.principal)}`;
+  return `fn:${c.get("fn").name}:${await principalDigest(c.get("principal"))}`;
 }
 
 export function rateLimitHeaders(decision: Pick<CountResult, "limit" | "remaining" | "reset">): Record<string, string> {

@@ -9,6 +9,6 @@ import { functionReleasePolicy, parseReleaseSettings } from "./settings";
 
 export const chooseReleasePolicy = createMiddleware<AppEnv>(async (c, next) => {
   const settings = parseReleaseSettings(c.env.RELEASE_POLICIES);
-  c.set("release", { policy: functionReleasePolicy(settings, c.var.fn, c.var.principal.tier) });
+  c.set("release", { policy: functionReleasePolicy(settings, c.get("fn"), c.get("principal").tier) });
   await next();
 });

@@ -30,11 +30,11 @@ export const limitBody = (limit: (c: Context<AppEnv>) => number) =>
   });
 
 /** The addressed function's `maxBodyBytes`. */
-export const limitBodyToFunction = limitBody((c) => c.var.fn.maxBodyBytes);
+export const limitBodyToFunction = limitBody((c) => c.get("fn").maxBodyBytes);
 
 /** The body `limitBodyToFunction` read. */
 export function requestBody(c: Context<AppEnv>): Uint8Array {
-  const body = c.var.body;
+  const body = c.get("body");
   if (!body) throw new Error("the route reads its body without limitBodyToFunction");
   return body;
 }

@@ -35,6 +35,12 @@ export function printCold(models: { model: string; cold?: Record<string, Spread>
   );
 }
 
+export function printStartup({ busyMs: s }: { busyMs: Spread }) {
+  console.log(
+    `start-up phase (wrangler check startup), busy ms: median ${s.median} [${s.q1} - ${s.q3}]; Cloudflare allows 1,000 ms of CPU`,
+  );
+}
+
 export function printOverhead(overhead: Record<string, Record<string, unknown>>) {
   console.log("platform overhead per call inside workerd, ms: CPU (workerd process) and wall (isolate clock), medians");
   const rows: Record<string, unknown>[] = [];

@@ -14,7 +14,7 @@
  *   before inference, so a caller who cannot get a sealed answer gets no answer at all.
  *
  * The audit event records which fields arrived sealed and whether the answer was sealed
- * (`c.var.sealed`), never a token or what it held.
+ * (`c.get("sealed")`), never a token or what it held.
  */
 import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
@@ -45,7 +45,7 @@ export function fernetSealing() {
     // Unset first: Hono's setter would carry the old headers over the new content type.
     c.res = undefined;
     c.res = new Response(token, { status: 200, headers });
-    c.set("sealed", { fields: c.var.sealed?.fields ?? [], response: true });
+    c.set("sealed", { fields: c.get("sealed")?.fields ?? [], response: true });
   });
 
   /** `body` with its sealed top-level fields opened; anything else passes unchanged. */
@@ -56,7 +56,7 @@ export function fernetSealing() {
     if (fields.length === 0) return body;
     c.set("sealed", { fields, response: false });
     const keys = await keyring(c.env);
-    const { ttlSeconds } = c.var.fn.fernet;
+    const { ttlSeconds } = c.get("fn").fernet;
     // fromEntries defines each field as its own property, even one named "__proto__".
     return Object.fromEntries(
       await Promise.all(

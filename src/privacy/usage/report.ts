@@ -33,7 +33,7 @@ export function usageReports(functions: string[]) {
     const settings = parseUsageSettings(c.env.USAGE_STATISTICS);
     const now = new Date();
     const days = requestedDays(parseWith(usageQuery, c.req.query()), now, settings.maxDays);
-    const tenant = c.var.principal.tenant;
+    const tenant = c.get("principal").tenant;
     const shape = [
       { contributionCap: settings.contributionCap, rho: settings.rhoPerQuery },
       days.length,
