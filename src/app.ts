@@ -304,7 +304,7 @@ function errorResponse(error: unknown, c: Context<AppEnv>): Response {
 }
 
 /** An API serves no documents: lock down everything a browser might otherwise allow. */
-const API_SECURITY_HEADERS: Parameters<typeof secureHeaders>[0] = {
+export const API_SECURITY_HEADERS: Parameters<typeof secureHeaders>[0] = {
   contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
   crossOriginResourcePolicy: "same-origin",
   referrerPolicy: "no-referrer",

@@ -22,7 +22,7 @@ import { type Context, Hono, type MiddlewareHandler } from "hono";
 import { requestId } from "hono/request-id";
 import { secureHeaders } from "hono/secure-headers";
 import { functions } from "../../functions";
-import { createApp } from "../../src/app";
+import { API_SECURITY_HEADERS, createApp } from "../../src/app";
 import { auditTrail } from "../../src/audit/middleware";
 import { authenticate, verifierCache } from "../../src/auth/middleware";
 import type { Principal } from "../../src/auth/types";
@@ -125,7 +125,7 @@ function stageApp(mode: PlatformMode) {
   else stage.use(setting("principal", () => principal));
   if (mode === "stage-generic") {
     stage.use(requestId({ limitLength: 128 }));
-    stage.use(secureHeaders(SECURITY_HEADERS));
+    stage.use(secureHeaders(API_SECURITY_HEADERS));
     stage.use(async (c, next) => {
       await next();
       c.header("Cache-Control", "no-store");
@@ -161,14 +161,7 @@ const probed = {
   },
   outputs: { output: new ort.Tensor("float32", Float32Array.of(0.25), [1, 1]) },
 };
-/** As src/app.ts's API_SECURITY_HEADERS. */
-const SECURITY_HEADERS: Parameters<typeof secureHeaders>[0] = {
-  contentSecurityPolicy: { defaultSrc: ["'none'"], frameAncestors: ["'none'"] },
-  crossOriginResourcePolicy: "same-origin",
-  referrerPolicy: "no-referrer",
-  strictTransportSecurity: "max-age=63072000; includeSubDomains",
-  xFrameOptions: "DENY",
-};
+
 const releasePolicy = (env: Bindings) =>
   functionReleasePolicy(parseReleaseSettings(env.RELEASE_POLICIES), vad, principal.tier);
 
