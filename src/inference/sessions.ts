@@ -35,8 +35,6 @@ interface Entry {
   promise: Promise<LoadedModel>;
   state: ModelState;
   failedAt?: number;
-  /** Runs on one session are serialised: ORT's single-threaded wasm runs one graph at a time. */
-  queue: Promise<unknown>;
 }
 
 export interface ModelSource {
@@ -47,6 +45,7 @@ export interface ModelSource {
 
 export class ModelSessions {
   readonly #entries = new Map<string, Entry>();
+  #ortQueue: Promise<unknown> = Promise.resolve();
   #loads = 0;
 
   constructor(private readonly failureBackoffMs = MODEL_RETRY_AFTER_SECONDS * 1000) {}
@@ -61,7 +60,7 @@ export class ModelSessions {
     let entry = this.#entries.get(key);
     const expired = entry?.state === "failed" && Date.now() - (entry.failedAt ?? 0) >= this.failureBackoffMs;
     if (!entry || expired) {
-      entry = { state: "loading", queue: Promise.resolve(), promise: Promise.resolve() as never };
+      entry = { state: "loading", promise: Promise.resolve() as never };
       const created = entry;
       created.promise = this.#load(manifest, variant, source).then(
         (model) => {
@@ -80,13 +79,20 @@ export class ModelSessions {
     return { model: await entry.promise, joined };
   }
 
-  /** Runs the model, one run at a time per session. */
+  /** Runs the model, after whatever ORT is doing in this isolate (see `#exclusive`). */
   run(model: LoadedModel, feeds: Record<string, ort.Tensor>, outputs: string[]): Promise<Record<string, ort.Tensor>> {
-    const entry = this.#entries.get(entryKey(model.manifest, model.variant));
-    const run = async () => model.session.run(feeds, outputs);
-    if (!entry) return run();
-    const result = entry.queue.then(run, run);
-    entry.queue = result.catch(() => undefined);
+    return this.#exclusive(() => model.session.run(feeds, outputs));
+  }
+
+  /**
+   * One ORT call at a time in the isolate, across all sessions: ORT's wasm is single-threaded and
+   * its JavaScript keeps per-call state on the wasm stack across an `await` (stackSave, the
+   * call, stackRestore), so two sessions' creations or runs interleaved there would corrupt it.
+   * Since several variants of one model can now be loaded and run at once, the queue is shared.
+   */
+  #exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.#ortQueue.then(work, work);
+    this.#ortQueue = result.catch(() => undefined);
     return result;
   }
 
@@ -97,7 +103,7 @@ export class ModelSessions {
     const started = performance.now();
     let session: ort.InferenceSession;
     try {
-      session = await createInferenceSession(decrypted.plaintext, source.executionProviders);
+      session = await this.#exclusive(() => createInferenceSession(decrypted.plaintext, source.executionProviders));
     } catch (error) {
       if (error instanceof BastionError) throw error;
       console.error(
