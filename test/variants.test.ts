@@ -183,4 +183,39 @@ describe("the worker serves each request shape from its variant", () => {
     const variants = logged.filter((e) => e.function === "vad").map((e) => e.model?.variant);
     expect(variants.sort()).toEqual(["batch-1", "batch-1", "batch-1", "general"]);
   });
+
+  it("vad: 60 frames and batches at once, over both variants, each answer as when sent alone", async () => {
+    const authorization = `Bearer ${await tokenWithScopes("infer:vad infer:raw", { sub: "variants-at-once" })}`;
+    const infer = async (frames: number[][]) => {
+      const response = await postJson(
+        worker,
+        "/v2/models/vad/infer",
+        {
+          inputs: [
+            { name: "input", datatype: "FP32", shape: [frames.length, 512], data: frames.flat() },
+            {
+              name: "state",
+              datatype: "FP32",
+              shape: [2, frames.length, 128],
+              data: new Array(256 * frames.length).fill(0),
+            },
+            { name: "sr", datatype: "INT64", shape: [], data: [16000] },
+          ],
+          outputs: [{ name: "output" }],
+        },
+        { authorization },
+      );
+      expect(response.status).toBe(200);
+      return ((await response.json()) as { outputs: { data: number[] }[] }).outputs[0].data;
+    };
+    const frames = Array.from({ length: 6 }, (_, f) => toneFrame(f, 11));
+    const alone = await Promise.all(frames.map(async (frame) => (await infer([frame]))[0]));
+    const mixed = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => (i % 2 ? infer(frames.slice(0, 3)) : infer([frames[i % 6]]))),
+    );
+    mixed.forEach((answer, i) => {
+      const expected = i % 2 ? alone.slice(0, 3) : [alone[i % 6]];
+      answer.forEach((p, k) => expect(Math.abs(p - expected[k])).toBeLessThanOrEqual(TOLERANCE));
+    });
+  });
 });
