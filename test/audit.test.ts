@@ -9,8 +9,12 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
+import { HEAD_KEY, importSigningKey, sealHead } from "../src/audit/chain";
+import { readVerifiedLog } from "../src/audit/read";
 import { AUDIT_SCHEMA, type AuditEvent } from "../src/audit/types";
 import { base64url } from "../src/models/base64url";
+import { hex } from "../src/models/envelope";
+import { readAuditObjects } from "../tools/local-state";
 import { auditObjects, drained, eventsIn } from "./audit-log";
 import { parseCsv } from "./csv";
 import { manifestOf, servedKeys, toneFrame } from "./reference";
@@ -400,6 +404,15 @@ describe("tampering", () => {
     const intact = await cli(["verify", "--dir", copy("intact")]);
     expect(intact.code).toBe(0);
     expect(intact.stdout).toContain("chain verified");
+    // A head read before the newest objects were written (the writer puts an object, then its head): not tampering.
+    const secondBody = new TextEncoder().encode(original[1].body);
+    const headAtSecond = await sealHead(
+      { seq: 2, hash: hex(new Uint8Array(await crypto.subtle.digest("SHA-256", secondBody))) },
+      await importSigningKey(auditSecrets.AUDIT_SIGNING_KEY),
+    );
+    const behind = await cli(["verify", "--dir", copy("head-behind", (f) => f.set(HEAD_KEY, headAtSecond))]);
+    expect(behind.stdout).toContain("chain verified");
+    expect(behind.code).toBe(0);
 
     const cases: [string, (files: Map<string, string>) => void, RegExp][] = [
       [
@@ -445,5 +458,26 @@ describe("tampering", () => {
       "2100-01-01",
     ]);
     expect(exported.code).toBe(1);
+  });
+
+  it("is not reported while the worker writes: a log read mid-write verifies", async () => {
+    const state = path.join(scratch, "state-mid-write");
+    const w = await worker({ persistTo: state, vars: { RATE_LIMITS: JSON.stringify(noIpLimit) } });
+    let writing = true;
+    const writer = (async () => {
+      for (let i = 0; writing; i++) await postJson(w, "/v1/functions/vad", { audio: toneFrame(i % 5) });
+    })();
+    try {
+      const read = () => readAuditObjects({ persistTo: state });
+      const reports = [];
+      // Each read races the consumer's writes of objects and head.
+      for (let round = 0; round < 15; round++)
+        reports.push((await readVerifiedLog(read, auditSecrets.AUDIT_SIGNING_KEY)).report);
+      expect(reports.flatMap((r) => r.problems)).toEqual([]);
+      expect(reports.at(-1)?.events).toBeGreaterThan(reports[0].events);
+    } finally {
+      writing = false;
+      await writer;
+    }
   });
 });

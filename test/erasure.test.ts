@@ -71,6 +71,12 @@ describe("a subject's erasure and access, Durable Object store", () => {
   const privacy = (args: string[]) => run("privacy", [...args, "--base", w.url.toString(), "--token", admin]);
   const access = (sub: string, tenant: string) =>
     privacy(["access", "--sub", sub, "--tenant", tenant, ...ALL_TIME, "--persist-to", state]);
+  /** The subject's export, which must succeed. */
+  const exported = async (sub: string, tenant: string) => {
+    const { code, stdout, stderr } = await access(sub, tenant);
+    expect(code, stderr).toBe(0);
+    return parse(stdout);
+  };
 
   beforeAll(async () => {
     w = await startWorker({ persistTo: state });
@@ -89,20 +95,18 @@ describe("a subject's erasure and access, Durable Object store", () => {
     const otherTenant = await callAs(alice, "globex", 1);
     await drained(w, 6);
 
-    const aliceExport = await access(alice, "acme");
-    expect(aliceExport.code).toBe(0);
-    const aliceEvents = parse(aliceExport.stdout);
+    const aliceEvents = await exported(alice, "acme");
     expect(aliceEvents.map((e) => e.requestId).sort()).toEqual([...aliceRequests].sort());
     expect(new Set(aliceEvents.map((e) => e.principal?.pseudonym)).size).toBe(1);
     const [oldPseudonym] = aliceEvents.map((e) => e.principal?.pseudonym);
     // One subject's equal inputs share a digest; another subject's same input does not.
-    const bobEvents = parse((await access(bob, "acme")).stdout);
+    const bobEvents = await exported(bob, "acme");
     expect(bobEvents.map((e) => e.requestId).sort()).toEqual([...bobRequests].sort());
     const digestOf = (events: AuditEvent[], requestId: string) =>
       events.find((e) => e.requestId === requestId)?.inputDigest;
     expect(digestOf(aliceEvents, aliceRequests[0])).toBe(digestOf(aliceEvents, aliceRequests[1]));
     expect(digestOf(bobEvents, bobRequests[0])).not.toBe(digestOf(aliceEvents, aliceRequests[0]));
-    const elsewhere = parse((await access(alice, "globex")).stdout);
+    const elsewhere = await exported(alice, "globex");
     expect(elsewhere.map((e) => e.requestId)).toEqual([otherTenant]);
     expect(elsewhere[0].principal?.pseudonym).not.toBe(oldPseudonym);
 
@@ -122,7 +126,7 @@ describe("a subject's erasure and access, Durable Object store", () => {
     const after = await callAs(alice, "acme", 1);
     // 6 requests, 3 pseudonym lookups, 2 erasures, the refused lookup, and the new request.
     const { logged } = await drained(w, 6 + 3 + 2 + 1 + 1);
-    const fresh = parse((await access(alice, "acme")).stdout);
+    const fresh = await exported(alice, "acme");
     expect(fresh.map((e) => e.requestId)).toEqual([after]);
     expect(fresh[0].principal?.pseudonym).not.toBe(oldPseudonym);
     expect(fresh[0].inputDigest).not.toBe(digestOf(aliceEvents, aliceRequests[0]));

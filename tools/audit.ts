@@ -49,7 +49,7 @@ if (values.format !== "ndjson" && values.format !== "csv") usage("--format is nd
 const secret = process.env.AUDIT_SIGNING_KEY ?? readDevVars().AUDIT_SIGNING_KEY;
 if (!secret) usage("AUDIT_SIGNING_KEY (environment or .dev.vars)");
 const { report, events: logged } = await readVerifiedLog(
-  await readAuditObjects({ dir: values.dir, persistTo: values["persist-to"] }),
+  () => readAuditObjects({ dir: values.dir, persistTo: values["persist-to"] }),
   secret,
 );
 

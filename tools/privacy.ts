@@ -63,7 +63,7 @@ if (command === "erase") {
   const secret = process.env.AUDIT_SIGNING_KEY ?? readDevVars().AUDIT_SIGNING_KEY;
   if (!secret) usage("AUDIT_SIGNING_KEY (environment or .dev.vars)");
   const { report, events } = await readVerifiedLog(
-    await readAuditObjects({ dir: values.dir, persistTo: values["persist-to"] }),
+    () => readAuditObjects({ dir: values.dir, persistTo: values["persist-to"] }),
     secret,
   );
   if (report.problems.length > 0) {

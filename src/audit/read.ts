@@ -20,14 +20,31 @@ export function chainedObjects(all: StoredObject[]): { objects: StoredObject[]; 
   };
 }
 
-/** Verifies the chain with AUDIT_SIGNING_KEY and returns its events with the report. */
+/** How often a log that verifies differently each time is read again before its problems stand. */
+const READS = 4;
+const REREAD_PAUSE_MS = 250;
+
+/**
+ * Reads the objects with `read`, verifies the chain with AUDIT_SIGNING_KEY and returns its
+ * events with the report. A log being written can look torn for a moment (wrangler's local R2
+ * rewrites the head in place): problems count once two reads in a row find the same ones, as
+ * tampering does.
+ */
 export async function readVerifiedLog(
-  all: StoredObject[],
+  read: () => Promise<StoredObject[]>,
   signingSecret: string,
 ): Promise<{ report: VerifyReport; events: AuditEvent[] }> {
-  const { objects, head } = chainedObjects(all);
-  const report = await verifyChain(objects, await importSigningKey(signingSecret), head);
-  return { report, events: eventsIn(objects) };
+  const key = await importSigningKey(signingSecret);
+  let previous: string | undefined;
+  for (let attempt = 1; ; attempt++) {
+    const { objects, head } = chainedObjects(await read());
+    const report = await verifyChain(objects, key, head);
+    const problems = JSON.stringify(report.problems);
+    if (report.problems.length === 0 || problems === previous || attempt === READS)
+      return { report, events: eventsIn(objects) };
+    previous = problems;
+    await new Promise((resolve) => setTimeout(resolve, REREAD_PAUSE_MS * attempt));
+  }
 }
 
 /** The events in objects: chained objects start with a header line, dead-letter ones do not. */
