@@ -29,7 +29,7 @@ import { functionContext } from "./functions/context";
 import type { InferenceFunction } from "./functions/define";
 import { describeFunction } from "./functions/describe";
 import { atModelVersion } from "./functions/versions";
-import { acquireAllVariants, type InferenceContext, runModel } from "./inference/infer";
+import { type InferenceContext, runModel, warmAllVariants } from "./inference/infer";
 import { ModelSessions } from "./inference/sessions";
 import { batchSize, toOrtFeeds } from "./inference/tensors";
 import { keyringCache } from "./models/keyring";
@@ -229,8 +229,8 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     resolveFunction,
     limitReads,
     async (c) => {
-      // Readiness loads the model (every variant of it), so a probe also warms the isolate.
-      await acquireAllVariants(c, models, c.get("fn").model);
+      // Readiness loads every variant of the model and runs it once, so a probe also warms the isolate.
+      await warmAllVariants(c, models, c.get("fn").model);
       return c.json({ name: c.get("fn").name, ready: true });
     },
   );

@@ -8,6 +8,7 @@
  */
 import onnxProto from "onnx-proto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { functions } from "../functions";
 import { checkedVariant, readManifests, readPlaintext } from "../models/recipe";
 import { type ModelManifest, type ModelVariant, parseManifest } from "../src/models/manifest";
 import { drained } from "./audit-log";
@@ -217,5 +218,44 @@ describe("the worker serves each request shape from its variant", () => {
       const expected = i % 2 ? alone.slice(0, 3) : [alone[i % 6]];
       for (const [k, p] of answer.entries()) expect(Math.abs(p - expected[k])).toBeLessThanOrEqual(TOLERANCE);
     });
+  });
+});
+
+describe("a readiness probe loads and runs every variant", () => {
+  let worker: TestWorker;
+  beforeAll(async () => {
+    worker = await startWorker({ vars: { ...FULL_RELEASE, SERVER_TIMING: "on" } });
+  });
+  afterAll(() => worker?.dispose());
+  const warmedBy = (response: Response) =>
+    [...(response.headers.get("server-timing") ?? "").matchAll(/warm-up;desc="([^"]+)"/g)].map((m) => m[1]).sort();
+
+  it("of every function, once per load: the first probe runs each on zeros at its smallest shape, the next none", async () => {
+    for (const fn of functions) {
+      const first = await worker.fetch(`/v2/models/${fn.name}/ready`);
+      expect(first.status, fn.name).toBe(200);
+      expect(await first.json()).toEqual({ name: fn.name, ready: true });
+      expect(warmedBy(first), fn.name).toEqual(fn.model.variants.map((v) => v.name).sort());
+      const again = await worker.fetch(`/v2/models/${fn.name}/ready`);
+      expect(again.status, fn.name).toBe(200);
+      expect(warmedBy(again), fn.name).toEqual([]);
+    }
+  });
+
+  it("after it, vad's frames and batches load nothing", async () => {
+    await worker.fetch("/v2/models/vad/ready");
+    for (const frames of [1, 3]) {
+      const response = await postJson(worker, "/v2/models/vad/infer", {
+        inputs: [
+          { name: "input", datatype: "FP32", shape: [frames, 512], data: new Array(512 * frames).fill(0.01) },
+          { name: "state", datatype: "FP32", shape: [2, frames, 128], data: new Array(256 * frames).fill(0) },
+          { name: "sr", datatype: "INT64", shape: [], data: [16000] },
+        ],
+      });
+      expect(response.status).toBe(200);
+      const timing = response.headers.get("server-timing") ?? "";
+      expect(timing).toContain("inference;dur=");
+      expect(timing).not.toContain("model-load");
+    }
   });
 });

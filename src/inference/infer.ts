@@ -5,11 +5,13 @@
  */
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
+import { ModelUnavailable } from "../errors";
 import type { Keyring } from "../models/keyring";
 import { type ModelManifest, type ModelVariant, variantFor } from "../models/manifest";
 import { detectCapabilities, parsePreference, selectExecutionProviders } from "./execution-provider";
 import type { ort } from "./runtime";
 import type { LoadedModel, ModelSessions } from "./sessions";
+import { warmUpFeeds } from "./tensors";
 
 export interface InferenceContext {
   sessions: ModelSessions;
@@ -29,9 +31,28 @@ export async function acquireModel(
   });
 }
 
-/** Loads every variant of a model, so that no request shape meets a cold one (readiness probes). */
-export async function acquireAllVariants(c: Context<AppEnv>, deps: InferenceContext, manifest: ModelManifest) {
-  await Promise.all(manifest.variants.map((variant) => acquireModel(c, deps, manifest, variant)));
+/**
+ * Loads every variant of a model and runs each once on zeros (`warmUpFeeds`), so that no request
+ * shape meets a cold one (readiness probes). A variant that cannot run is not ready: 503. With
+ * SERVER_TIMING on, the answer names each variant this probe warmed and what its run took.
+ */
+export async function warmAllVariants(c: Context<AppEnv>, deps: InferenceContext, manifest: ModelManifest) {
+  const warmed = await Promise.all(
+    manifest.variants.map(async (variant) => {
+      const { model } = await acquireModel(c, deps, manifest, variant);
+      const started = performance.now();
+      const { ranNow } = await deps.sessions
+        .warm(model, () => warmUpFeeds(manifest, variant))
+        .catch((error: unknown) => {
+          const name = `${manifest.id}@${manifest.version}/${variant.name}`;
+          console.error(JSON.stringify({ event: "model_warm_up_failed", model: name, error: String(error) }));
+          throw new ModelUnavailable(`model ${manifest.id}@${manifest.version} could not run`);
+        });
+      return ranNow ? `warm-up;desc="${variant.name}";dur=${(performance.now() - started).toFixed(2)}` : undefined;
+    }),
+  );
+  const timings = warmed.filter((timing) => timing !== undefined);
+  if (c.env.SERVER_TIMING === "on" && timings.length > 0) c.header("Server-Timing", timings.join(", "));
 }
 
 export async function runModel(

@@ -46,6 +46,7 @@ export interface ModelSource {
 export class ModelSessions {
   readonly #entries = new Map<string, Entry>();
   #ortQueue: Promise<unknown> = Promise.resolve();
+  readonly #warmed = new WeakMap<LoadedModel, Promise<unknown>>();
   #loads = 0;
 
   constructor(private readonly failureBackoffMs = MODEL_RETRY_AFTER_SECONDS * 1000) {}
@@ -82,6 +83,25 @@ export class ModelSessions {
   /** Runs the model, after whatever ORT is doing in this isolate (see `#exclusive`). */
   run(model: LoadedModel, feeds: Record<string, ort.Tensor>, outputs: string[]): Promise<Record<string, ort.Tensor>> {
     return this.#exclusive(() => model.session.run(feeds, outputs));
+  }
+
+  /**
+   * Runs the model once on `feeds`, the first time it is asked for this load. A session's first
+   * run in a request costs several times a warm one (vad: about 30 ms against 2), and so does an
+   * isolate's first ORT work inside any request, which no start-up work at global scope removes
+   * (README, Cold start): a readiness probe pays it instead of the first caller.
+   */
+  warm(model: LoadedModel, feeds: () => Record<string, ort.Tensor>): Promise<{ ranNow: boolean }> {
+    const warming = this.#warmed.get(model);
+    if (warming) return warming.then(() => ({ ranNow: false }));
+    const running = this.run(
+      model,
+      feeds(),
+      model.manifest.signature.outputs.map((output) => output.name),
+    );
+    this.#warmed.set(model, running);
+    running.catch(() => this.#warmed.delete(model));
+    return running.then(() => ({ ranNow: true }));
   }
 
   /**

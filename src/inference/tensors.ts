@@ -3,7 +3,7 @@
  * against a model's signature and turned into ORT tensors, and back.
  */
 import { InvalidInput } from "../errors";
-import type { Datatype, DimensionBounds, ModelManifest, TensorSpec } from "../models/manifest";
+import type { Datatype, DimensionBounds, ModelManifest, ModelVariant, TensorSpec } from "../models/manifest";
 import { ort } from "./runtime";
 
 /**
@@ -101,6 +101,31 @@ export function toOrtFeeds(manifest: ModelManifest, inputs: TensorInput[]): Reco
     if (!input) throw new InvalidInput("missing_input", `input "${spec.name}" is required`);
     checkShape(spec, input, signature.dims, bound);
     feeds[spec.name] = toOrtTensor(spec, input);
+  }
+  return feeds;
+}
+
+/**
+ * Feeds a readiness probe runs a variant on: zeros in the smallest shape the variant serves (its
+ * fixed dims, else each dimension's minimum), and an input's one accepted value where it has one.
+ */
+export function warmUpFeeds(manifest: ModelManifest, variant: ModelVariant): Record<string, ort.Tensor> {
+  const { inputs, dims } = manifest.signature;
+  const smallest = (name: string) => {
+    const bounds = dims[name];
+    if (variant.dims?.[name]) return variant.dims[name];
+    if (!bounds) return 1;
+    const step = bounds.multipleOf ?? 1;
+    return Math.ceil(bounds.min / step) * step;
+  };
+  const feeds: Record<string, ort.Tensor> = {};
+  for (const spec of inputs) {
+    const shape = spec.shape.map((dim) => (typeof dim === "number" ? dim : smallest(dim)));
+    const codec = CODECS[spec.datatype];
+    const data = codec.create(shape.reduce((size, dim) => size * dim, 1));
+    const value = codec.element(variant.inputs?.[spec.name] ?? spec.values?.[0]);
+    if (value !== undefined) (data as { fill(value: number | bigint): unknown }).fill(value);
+    feeds[spec.name] = new ort.Tensor(codec.ort, data, shape);
   }
   return feeds;
 }

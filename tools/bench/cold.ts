@@ -4,14 +4,16 @@
  * until the worker can be called, then the app's first inference request split by its
  * Server-Timing, and ORT's initialisation apart, from the bench worker in another fresh process
  * (see `coldLoad` in tools/bench-worker.ts). The bench worker does not start ORT at global scope,
- * so its process's start-up CPU, beside the app's, shows what that start costs.
+ * so its process's start-up CPU, beside the app's, shows what that start costs. A third fresh app
+ * process answers a readiness probe first (GET /v2/models/{name}/ready loads and runs every
+ * variant), then its first inference request: what a caller meets in a probed isolate.
  */
 import type { BenchCase } from "../bench-cases";
 import type { LocalWorkerOptions } from "../local-worker";
 import { measure } from "./cpu-time";
 import { oipJson, serverTiming, timed } from "./http";
 import { spread } from "./stats";
-import { startTrackedWorker } from "./tracked-worker";
+import { startTrackedWorker, type TrackedWorker } from "./tracked-worker";
 
 interface ColdLoad {
   fetchMs: number;
@@ -28,22 +30,27 @@ export async function measureCold(
   trials: number,
 ) {
   const trial: Record<string, number>[] = [];
+  const infer = (worker: TrackedWorker) =>
+    worker.fetch(`/v2/models/${bench.fn}/infer`, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: options.authorization },
+      body: oipJson(bench.inputs()),
+    });
   for (let t = 0; t < trials; t++) {
     const started = performance.now();
     const app = await startTrackedWorker(options.app);
     const startWallMs = performance.now() - started;
     const startCpuMs = app.cpuMs();
-    const request = await measure(app.cpuMs, () =>
-      timed(() =>
-        app.fetch(`/v2/models/${bench.fn}/infer`, {
-          method: "POST",
-          headers: { "content-type": "application/json", authorization: options.authorization },
-          body: oipJson(bench.inputs()),
-        }),
-      ),
-    );
+    const request = await measure(app.cpuMs, () => timed(() => infer(app)));
     await app.dispose();
     const timing = serverTiming(request.value.response.headers.get("server-timing"));
+
+    const probed = await startTrackedWorker(options.app);
+    const probe = await timed(() =>
+      probed.fetch(`/v2/models/${bench.fn}/ready`, { headers: { authorization: options.authorization } }),
+    );
+    const afterProbe = await measure(probed.cpuMs, () => timed(() => infer(probed)));
+    await probed.dispose();
 
     const benchWorker = await startTrackedWorker(options.bench);
     const benchStartCpuMs = benchWorker.cpuMs();
@@ -64,6 +71,9 @@ export async function measureCold(
       sessionCreateMs: timing["session-create"],
       firstRunMs: timing.inference,
       ortInitMs: load.value.firstSessionMs - load.value.secondSessionMs,
+      readinessProbeWallMs: probe.ms,
+      afterProbeFirstRequestWallMs: afterProbe.wallMs,
+      afterProbeFirstRequestCpuMs: afterProbe.cpuMs,
       sessionWithoutOrtInitMs: load.value.secondSessionMs,
     });
   }
