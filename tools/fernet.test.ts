@@ -46,8 +46,11 @@ describe("npm run fernet", () => {
     const refused = await cli(["decrypt", "--key", stranger], token);
     expect(refused).toMatchObject({ code: 1, stdout: "" });
     expect(refused.stderr.trim()).toBe("invalid Fernet token");
-    expect((await cli(["decrypt", "--key", "short"], token)).code).toBe(1);
-    expect((await cli(["sign", "--key", key], token)).code).toBe(2);
+    const shortKey = await cli(["decrypt", "--key", "short"], token);
+    expect(shortKey.code, shortKey.stderr).toBe(1);
+    const unknownCommand = await cli(["sign", "--key", key], token);
+    expect(unknownCommand.code, unknownCommand.stderr).toBe(2);
+    expect(unknownCommand.stderr).toContain("usage: npm run fernet");
   });
 
   describe.skipIf(pythonFernetMissing)(
