@@ -31,7 +31,7 @@ import { describeFunction } from "./functions/describe";
 import { atModelVersion } from "./functions/versions";
 import { type InferenceContext, runModel, warmAllVariants } from "./inference/infer";
 import { ModelSessions } from "./inference/sessions";
-import { batchSize, toOrtFeeds } from "./inference/tensors";
+import { batchSize, toOrtFeeds, warmUpFeeds } from "./inference/tensors";
 import { keyringCache } from "./models/keyring";
 import { readInferRequest, selectOutputs } from "./oip/request";
 import { inferResponse, modelMetadata } from "./oip/response";
@@ -229,8 +229,11 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     resolveFunction,
     limitReads,
     async (c) => {
-      // Readiness loads every variant of the model and runs it once, so a probe also warms the isolate.
-      await warmAllVariants(c, models, c.get("fn").model);
+      // Readiness loads every variant of the model and runs it once, and draws the probing watch's
+      // projection for its input size, so a probe also warms the isolate.
+      const { model } = c.get("fn");
+      await warmAllVariants(c, models, model);
+      await probing.prepare(c, warmUpFeeds(model, model.variants[0]));
       return c.json({ name: c.get("fn").name, ready: true });
     },
   );
