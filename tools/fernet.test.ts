@@ -41,16 +41,31 @@ describe("npm run fernet", () => {
 
   it("refuses a token that does not open with exit 1 and the one message", async () => {
     const key = (await cli(["keygen"])).stdout.trim();
-    const token = (await cli(["encrypt", "--key", key], "x")).stdout.trim();
+    const token = (await cli(["encrypt", `--key=${key}`], "x")).stdout.trim();
     const stranger = (await cli(["keygen"])).stdout.trim();
-    const refused = await cli(["decrypt", "--key", stranger], token);
+    const refused = await cli(["decrypt", `--key=${stranger}`], token);
     expect(refused).toMatchObject({ code: 1, stdout: "" });
     expect(refused.stderr.trim()).toBe("invalid Fernet token");
-    const shortKey = await cli(["decrypt", "--key", "short"], token);
+    const shortKey = await cli(["decrypt", "--key=short"], token);
     expect(shortKey.code, shortKey.stderr).toBe(1);
-    const unknownCommand = await cli(["sign", "--key", key], token);
+    const unknownCommand = await cli(["sign", `--key=${key}`], token);
     expect(unknownCommand.code, unknownCommand.stderr).toBe(2);
     expect(unknownCommand.stderr).toContain("usage: npm run fernet");
+  });
+
+  it("takes a key that starts with '-' as --key=KEY, and says so when it is given as --key KEY", async () => {
+    // base64url of a first byte 0xf8 starts with "-", as 1 key in 64 does.
+    const key = Buffer.from([0xf8, ...crypto.getRandomValues(new Uint8Array(31))]).toString("base64url");
+    expect(key.startsWith("-")).toBe(true);
+    const sealed = await cli(["encrypt", `--key=${key}=`], "x");
+    expect(sealed.code, sealed.stderr).toBe(0);
+    const opened = await cli(["decrypt", `--key=${key}=`], sealed.stdout);
+    expect(opened).toMatchObject({ code: 0, stdout: "x" });
+    const ambiguous = await cli(["decrypt", "--key", `${key}=`], sealed.stdout);
+    expect(ambiguous.code).toBe(2);
+    expect(ambiguous.stderr).toContain("--key=");
+    expect(ambiguous.stderr).toContain("usage: npm run fernet");
+    expect(ambiguous.stderr).not.toContain("    at ");
   });
 
   describe.skipIf(pythonFernetMissing)(
@@ -61,11 +76,11 @@ describe("npm run fernet", () => {
         const value = JSON.stringify({ pixels: [0, 0.25, 1] });
         const file = path.join(scratch, "token");
         writeFileSync(file, `${python.encrypt([key], new TextEncoder().encode(value))}\n`);
-        expect(await cli(["decrypt", "--key", key, "--in", file, "--ttl", "60"])).toMatchObject({
+        expect(await cli(["decrypt", `--key=${key}`, "--in", file, "--ttl", "60"])).toMatchObject({
           code: 0,
           stdout: value,
         });
-        const sealed = await cli(["encrypt", "--key", key], value);
+        const sealed = await cli(["encrypt", `--key=${key}`], value);
         expect(sealed.code).toBe(0);
         expect(new TextDecoder().decode(python.decrypt([key], sealed.stdout.trim(), 60))).toBe(value);
       });
@@ -73,7 +88,7 @@ describe("npm run fernet", () => {
       it("rotates as MultiFernet.rotate: under the first key, timestamp kept", async () => {
         const [current, old] = [(await cli(["keygen"])).stdout.trim(), (await cli(["keygen"])).stdout.trim()];
         const token = python.encrypt([old], new TextEncoder().encode("rotate me"));
-        const rotated = await cli(["rotate", "--key", `${current},${old}`], token);
+        const rotated = await cli(["rotate", `--key=${current},${old}`], token);
         expect(rotated.code).toBe(0);
         const fresh = rotated.stdout.trim();
         expect(new TextDecoder().decode(python.decrypt([current], fresh))).toBe("rotate me");

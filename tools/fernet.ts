@@ -7,7 +7,8 @@
  *   decrypt [--in FILE] [--ttl SECONDS]     the plaintext of the token in FILE (default stdin), under any key
  *   rotate  [--in FILE]                     the token re-encrypted under the first key, its timestamp kept
  *
- * Keys, comma-separated with the current one first: `--key`, else the FERNET_KEYS environment
+ * Keys, comma-separated with the current one first: `--key=KEYS` (with `=`: a key may start with
+ * `-`), else the FERNET_KEYS environment
  * variable, else FERNET_KEYS of `.dev.vars` (the keys `npm start` generated). A token that does not
  * open exits 1 with the one message the worker also gives.
  */
@@ -26,17 +27,27 @@ import { readDevVars } from "./local-state";
 
 const USAGE =
   "usage: npm run fernet -- keygen | encrypt [--in FILE] | decrypt [--in FILE] [--ttl SECONDS] | rotate [--in FILE]" +
-  " [--key KEY[,OLD_KEY...]]";
-
-const { values, positionals } = parseArgs({
-  allowPositionals: true,
-  options: { key: { type: "string" }, in: { type: "string" }, ttl: { type: "string" } },
-});
+  " [--key=KEY[,OLD_KEY...]]";
 
 function fail(message: string, code = 2): never {
   console.error(message);
   process.exit(code);
 }
+
+/** The arguments; one node:util cannot parse is a usage error, not a stack trace. */
+function parsedArguments() {
+  try {
+    return parseArgs({
+      allowPositionals: true,
+      options: { key: { type: "string" }, in: { type: "string" }, ttl: { type: "string" } },
+    });
+  } catch (error) {
+    // A key is base64url, so 1 in 64 starts with "-": `--key -abc` reads as an option.
+    fail(`${(error as Error).message}\n${USAGE}`);
+  }
+}
+
+const { values, positionals } = parsedArguments();
 
 function keys(): Promise<FernetKeyring> {
   const list = values.key ?? process.env.FERNET_KEYS ?? readDevVars().FERNET_KEYS;
