@@ -230,10 +230,10 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     limitReads,
     async (c) => {
       // Readiness loads every variant of the model and runs it once, and draws the probing watch's
-      // projection for its input size, so a probe also warms the isolate.
+      // projection for its input size, so a probe also warms the isolate; later probes do neither.
       const { model } = c.get("fn");
-      await warmAllVariants(c, models, model);
-      await probing.prepare(c, warmUpFeeds(model, model.variants[0]));
+      if ((await warmAllVariants(c, models, model)) > 0)
+        await probing.prepare(c, warmUpFeeds(model, model.variants[0]));
       return c.json({ name: c.get("fn").name, ready: true });
     },
   );

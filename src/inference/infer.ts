@@ -35,8 +35,13 @@ export async function acquireModel(
  * Loads every variant of a model and runs each once on zeros (`warmUpFeeds`), so that no request
  * shape meets a cold one (readiness probes). A variant that cannot run is not ready: 503. With
  * SERVER_TIMING on, the answer names each variant this probe warmed and what its run took.
+ * Returns how many variants this call warmed (0 once they all were, by earlier probes).
  */
-export async function warmAllVariants(c: Context<AppEnv>, deps: InferenceContext, manifest: ModelManifest) {
+export async function warmAllVariants(
+  c: Context<AppEnv>,
+  deps: InferenceContext,
+  manifest: ModelManifest,
+): Promise<number> {
   const warmed = await Promise.all(
     manifest.variants.map(async (variant) => {
       const { model } = await acquireModel(c, deps, manifest, variant);
@@ -53,6 +58,7 @@ export async function warmAllVariants(c: Context<AppEnv>, deps: InferenceContext
   );
   const timings = warmed.filter((timing) => timing !== undefined);
   if (c.env.SERVER_TIMING === "on" && timings.length > 0) c.header("Server-Timing", timings.join(", "));
+  return timings.length;
 }
 
 export async function runModel(
