@@ -22,9 +22,11 @@ import {
   type PackageSource,
   parseManifest,
   type RecipeSource,
+  signatureKey,
   variantIdentity,
 } from "../src/models/manifest";
 import { buildVariant } from "./optimise";
+import { checkSignature, readSignature } from "./signing";
 import { trainedModel } from "./trained";
 
 const MODELS_DIR = path.dirname(fileURLToPath(import.meta.url));
@@ -100,16 +102,21 @@ export type BuildOutcome = Record<string, "encrypted" | "up-to-date">;
 /**
  * Makes, encrypts and stores each variant of one model (models/optimise.ts) unless the bucket
  * already holds it for the same digest under a key the keyring has (`force` re-encrypts anyway,
- * with fresh data keys). A variant whose bytes differ from the digest its manifest pins is
- * refused: a changed onnxruntime-node or model needs its digests pinned anew (`npm run models --
- * variants` prints them).
+ * with fresh data keys), and publishes its signature beside them. A model whose signature
+ * (`signature`, default its file in models/signing/) does not verify against the trusted keys is
+ * refused before anything is read or written (SignatureInvalid names why). A variant whose
+ * bytes differ from the digest its manifest pins is refused: a changed onnxruntime-node or model
+ * needs its digests pinned anew (`npm run models -- variants` prints them) and signing again.
  */
 export async function buildArtifact(
   bucket: ArtifactBucket,
   manifest: ModelManifest,
   keyring: Keyring,
-  options: { force?: boolean } = {},
+  options: { force?: boolean; signature?: string | undefined } = {},
 ): Promise<BuildOutcome> {
+  const signature = "signature" in options ? options.signature : await readSignature(manifest);
+  await checkSignature(manifest, signature);
+  await bucket.put(signatureKey(manifest), signature as string);
   const outcome: BuildOutcome = {};
   const stale: ModelVariant[] = [];
   for (const variant of manifest.variants) {

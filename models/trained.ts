@@ -53,28 +53,48 @@ async function trainInto(base: string, source: RecipeSource) {
   await rename(`${base}.onnx${temporary}`, `${base}.onnx`);
 }
 
+/** What a recipe's bytes depend on besides its source: its files, and the packages they import. */
+export interface RecipeInputs {
+  /** The recipe directory's source files, relative to the repository, with their text. */
+  files: { path: string; text: string }[];
+  /** The packages those files import, with their installed versions. */
+  packages: { name: string; version: string }[];
+}
+
 /**
  * A recipe's directory imports nothing of this project but types (see models/digits/), so its
  * files and the packages they import are everything its code is.
  */
-async function cacheKey(source: RecipeSource): Promise<string> {
+export async function recipeInputs(source: RecipeSource): Promise<RecipeInputs> {
   const directory = path.dirname(path.join(ROOT, source.recipe));
-  const files = (await readdir(directory)).filter((f) => f.endsWith(".ts")).sort();
-  const hash = createHash("sha256").update(JSON.stringify(source)).update(process.version);
-  const packages = new Set<string>();
-  for (const file of files) {
-    const text = await readFile(path.join(directory, file), "utf8");
-    hash.update(file).update(text);
+  const names = (await readdir(directory)).filter((f) => f.endsWith(".ts")).sort();
+  const files = await Promise.all(
+    names.map(async (name) => ({
+      path: path.relative(ROOT, path.join(directory, name)),
+      text: await readFile(path.join(directory, name), "utf8"),
+    })),
+  );
+  const imported = new Set<string>();
+  for (const { text } of files)
     for (const [, specifier] of text.matchAll(/from "([^".][^"]*)"/g))
-      if (!specifier.startsWith("node:")) packages.add(packageName(specifier));
-  }
+      if (!specifier.startsWith("node:")) imported.add(packageName(specifier));
   const require = createRequire(import.meta.url);
-  for (const name of [...packages].sort()) {
-    const { version } = JSON.parse(await readFile(require.resolve(`${name}/package.json`), "utf8")) as {
-      version: string;
-    };
-    hash.update(`${name}@${version}`);
-  }
+  const packages = await Promise.all(
+    [...imported].sort().map(async (name) => {
+      const { version } = JSON.parse(await readFile(require.resolve(`${name}/package.json`), "utf8")) as {
+        version: string;
+      };
+      return { name, version };
+    }),
+  );
+  return { files, packages };
+}
+
+async function cacheKey(source: RecipeSource): Promise<string> {
+  const { files, packages } = await recipeInputs(source);
+  const hash = createHash("sha256").update(JSON.stringify(source)).update(process.version);
+  for (const file of files) hash.update(path.basename(file.path)).update(file.text);
+  for (const { name, version } of packages) hash.update(`${name}@${version}`);
   return hash.digest("hex").slice(0, 16);
 }
 

@@ -29,6 +29,9 @@ import { functionContext } from "./functions/context";
 import type { InferenceFunction } from "./functions/define";
 import { describeFunction } from "./functions/describe";
 import { atModelVersion } from "./functions/versions";
+import { DEFAULT_PUBLIC_REASON, functionControls } from "./governance/controls/controls";
+import { CONTROL_REQUEST_BYTES, readResumeRequest, readStopRequest } from "./governance/controls/request";
+import { bundledTrustedKeys } from "./governance/trusted-keys";
 import { type InferenceContext, runModel, warmAllVariants } from "./inference/infer";
 import { ModelSessions } from "./inference/sessions";
 import { batchSize, toOrtFeeds, warmUpFeeds } from "./inference/tensors";
@@ -62,7 +65,7 @@ export interface AppOptions {
 
 export function createApp({ functions, sessions = new ModelSessions() }: AppOptions) {
   const byName = new Map(functions.map((fn) => [fn.name, fn]));
-  const models: InferenceContext = { sessions, keyring: keyringCache() };
+  const models: InferenceContext = { sessions, keyring: keyringCache(), trustedKeys: bundledTrustedKeys() };
   const verifier = verifierCache();
   const limits = rateLimiting();
   const subjects = subjectKeyring();
@@ -129,7 +132,15 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   const mayInvoke = requireScope((c) => invokeScopes(c.get("fn")));
   /** What an inference request passes before its input is read, on both routes. */
   const probing = probingWatch();
-  const invocation = [resolveFunction, mayInvoke, chooseReleasePolicy, probing.refuseKnownProbers] as const;
+  // An operator's stop (src/governance/controls) refuses before anything is read or run.
+  const controls = functionControls();
+  const invocation = [
+    resolveFunction,
+    mayInvoke,
+    controls.refuseStopped,
+    chooseReleasePolicy,
+    probing.refuseKnownProbers,
+  ] as const;
 
   // Fields may arrive Fernet-sealed and the answer leave sealed (src/privacy/sealing).
   const sealing = fernetSealing();
@@ -192,6 +203,42 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     },
   );
 
+  // Human oversight (EU AI Act Art. 14): an operator stops a function, for everyone or for one
+  // principal (by digest), and resumes it; the audit event of the request names operator and change.
+  const aboutFunction = [
+    requireScope(() => [ADMIN_SCOPE]),
+    limitReads,
+    limitBody(() => CONTROL_REQUEST_BYTES),
+  ] as const;
+  const functionNamed = (name: string) => {
+    const fn = byName.get(name);
+    if (!fn) throw new NotFound("function_not_found", `no function named "${name}"`);
+    return fn;
+  };
+  app.post("/v1/admin/functions/:name/stop", ...aboutFunction, async (c) => {
+    const fn = functionNamed(c.req.param("name"));
+    const { reason, publicReason = DEFAULT_PUBLIC_REASON, principal } = readStopRequest(c);
+    const { wasStopped } = await controls.stop(c, fn.name, { reason, publicReason }, principal);
+    c.set("control", { action: "stop", function: fn.name, principal, wasStopped, reason });
+    return c.json({ function: fn.name, principal, stopped: true, wasStopped, publicReason });
+  });
+  app.post("/v1/admin/functions/:name/resume", ...aboutFunction, async (c) => {
+    const fn = functionNamed(c.req.param("name"));
+    const { reason, principal } = readResumeRequest(c);
+    const { wasStopped } = await controls.resume(c, fn.name, principal);
+    c.set("control", { action: "resume", function: fn.name, principal, wasStopped, reason });
+    return c.json({ function: fn.name, principal, stopped: false, wasStopped });
+  });
+  app.get(
+    "/v1/admin/functions/:name/controls",
+    requireScope(() => [ADMIN_SCOPE]),
+    limitReads,
+    async (c) => {
+      const fn = functionNamed(c.req.param("name"));
+      return c.json({ function: fn.name, ...(await controls.read(c, fn.name)) });
+    },
+  );
+
   // A tenant's own usage statistics, with differential privacy (src/privacy/usage): each query
   // spends from the tenant's privacy budget, and a spent budget is a 429 until the period renews.
   const usage = usageReports(functions.map((fn) => fn.name));
@@ -228,6 +275,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     model.map((path) => `${path}/ready`),
     resolveFunction,
     limitReads,
+    controls.refuseStopped,
     async (c) => {
       // Readiness loads every variant of the model and runs it once, and draws the probing watch's
       // projection for its input size, so a probe also warms the isolate; later probes do neither.

@@ -5,6 +5,8 @@ import type { AuditMessage } from "./audit/marker";
 import type { AuthSettings } from "./auth/config";
 import type { Principal } from "./auth/types";
 import type { InferenceFunction } from "./functions/define";
+import type { FunctionControls } from "./governance/controls/durable-object";
+import type { ControlChange } from "./governance/controls/types";
 import type { ort } from "./inference/runtime";
 import type { ModelManifest } from "./models/manifest";
 import type { InferRequest } from "./oip/request";
@@ -44,6 +46,10 @@ export interface Bindings extends AuthSettings {
   SUBJECT_KEYS?: DurableObjectNamespace<SubjectKeys>;
   /** Each tenant's privacy budget for usage statistics (src/privacy/budget). */
   PRIVACY_LEDGER?: DurableObjectNamespace<PrivacyLedger>;
+  /** One object per function: its operator stops (src/governance/controls). */
+  FUNCTION_CONTROLS?: DurableObjectNamespace<FunctionControls>;
+  /** How long an isolate keeps a function's controls before reading them again, in ms (default 1000). */
+  CONTROLS_CACHE_MS?: string;
   /** Usage statistics' privacy settings as JSON (src/privacy/usage/settings.ts); defaults when unset. */
   USAGE_STATISTICS?: string;
   /** `redis`: keep subject keys and privacy budgets in the Upstash Redis above instead of Durable Objects. */
@@ -133,6 +139,8 @@ export interface Variables extends RequestIdVariables {
   probing?: Verdict;
   /** On an operator's erasure of a subject: whether the subject had a key (src/privacy/subjects). */
   erasure?: { keyFound: boolean };
+  /** On an operator's stop or resume of a function (src/governance/controls). */
+  control?: ControlChange;
   /** On `POST /v1/functions/{name}`: which input fields arrived Fernet-sealed, and whether the answer was sealed. */
   sealed?: { fields: string[]; response: boolean };
   /** Every rate-limit decision taken for the request, for the audit log. */

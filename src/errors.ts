@@ -173,6 +173,22 @@ export class PrincipalStopped extends BastionError {
 }
 
 /** 503: the probing monitor cannot be reached and the function watches for probing closed. */
+/** 503: an operator stopped the function, for everyone or for this principal (src/governance/controls). */
+export class FunctionStopped extends BastionError {
+  constructor(publicReason: string) {
+    super(503, "function_stopped", publicReason);
+  }
+}
+
+/** 503: the function's controls cannot be read and none were read before: a stop switch fails closed. */
+export class FunctionControlsUnavailable extends BastionError {
+  constructor() {
+    super(503, "function_controls_unavailable", "the function's operator controls cannot be read", {
+      "Retry-After": "1",
+    });
+  }
+}
+
 export class ProbingUnavailable extends BastionError {
   constructor(message: string) {
     super(503, "probing_unavailable", message, { "Retry-After": "1" });

@@ -17,6 +17,7 @@ export default {
 } satisfies ExportedHandler<Bindings, AuditEvent>;
 
 export { AuditLog } from "./audit/log";
+export { FunctionControls } from "./governance/controls/durable-object";
 export { PrivacyLedger } from "./privacy/budget/durable-object";
 export { SubjectKeys } from "./privacy/subjects/durable-object";
 export { ProbingMonitor } from "./probing/durable-object";

@@ -1,16 +1,7 @@
-/**
- * Python's `cryptography.fernet`, the reference implementation pipelines use, driven from tests.
- * `pythonFernetMissing` says what is missing (python3, or its `cryptography` module) so a test can
- * skip with that reason; nothing else skips.
- */
-import { execFileSync, spawnSync } from "node:child_process";
+/** Python's `cryptography.fernet`, the reference implementation pipelines use, driven from tests. */
+import { pythonCryptographyMissing, runPython } from "./python-cryptography";
 
-export const pythonFernetMissing: string | undefined = (() => {
-  const probe = spawnSync("python3", ["-c", "import cryptography.fernet"], { encoding: "utf8" });
-  if (probe.error) return `python3 is not installed (${probe.error.message})`;
-  if (probe.status !== 0) return "python3 lacks the module `cryptography` (pip install cryptography)";
-  return undefined;
-})();
+export const pythonFernetMissing = pythonCryptographyMissing;
 
 const SCRIPT = `
 import base64, json, sys
@@ -34,8 +25,7 @@ except InvalidToken:
 type Op = "encrypt" | "decrypt" | "rotate" | "timestamp";
 
 function run(op: Op, keys: string[], data: string, ttl?: number): { ok?: string | number; invalid?: true } {
-  const input = JSON.stringify({ op, keys, data, ttl });
-  return JSON.parse(execFileSync("python3", ["-c", SCRIPT], { input, encoding: "utf8" }));
+  return runPython(SCRIPT, { op, keys, data, ttl });
 }
 
 export const python = {

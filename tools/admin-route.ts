@@ -8,9 +8,10 @@ export async function callAdminRoute(
   { base, token }: AdminTarget,
   path: string,
   body?: unknown,
+  method = "POST",
 ): Promise<{ status: number; json: Record<string, unknown> }> {
   const response = await fetch(new URL(path, base), {
-    method: "POST",
+    method,
     headers: {
       authorization: `Bearer ${token}`,
       ...(body === undefined ? {} : { "content-type": "application/json" }),
@@ -29,8 +30,8 @@ export async function callAdminRoute(
 }
 
 /** The answer of a route that must succeed; any refusal ends the CLI with what the worker said. */
-export async function requireAdminRoute(target: AdminTarget, path: string, body?: unknown) {
-  const answer = await callAdminRoute(target, path, body);
+export async function requireAdminRoute(target: AdminTarget, path: string, body?: unknown, method = "POST") {
+  const answer = await callAdminRoute(target, path, body, method);
   if (answer.status >= 400) {
     console.error(`bastion: ${answer.status} ${JSON.stringify(answer.json)}`);
     process.exit(1);

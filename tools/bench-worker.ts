@@ -11,6 +11,7 @@ import { type AuthSettings, parseAuthConfig } from "../src/auth/config";
 import { createKeyResolver } from "../src/auth/keys";
 import { verifyAccessToken } from "../src/auth/verify";
 import type { Bindings } from "../src/env";
+import { bundledTrustedKeys } from "../src/governance/trusted-keys";
 import { createInferenceSession, ort } from "../src/inference/runtime";
 import { importKeyring } from "../src/models/keyring";
 import { type ModelManifest, variantFor } from "../src/models/manifest";
@@ -32,12 +33,14 @@ interface Env {
 
 // Bound like the app's (tools/local-worker.ts); unused here.
 export { AuditLog } from "../src/audit/log";
+export { FunctionControls } from "../src/governance/controls/durable-object";
 export { PrivacyLedger } from "../src/privacy/budget/durable-object";
 export { SubjectKeys } from "../src/privacy/subjects/durable-object";
 export { ProbingMonitor } from "../src/probing/durable-object";
 export { RateLimiter };
 
 const sessions = new Map<string, Promise<ort.InferenceSession>>();
+const trustedKeys = bundledTrustedKeys();
 
 /**
  * onnxruntime-web prints its profiler's trace with console.log, bound when its wasm runtime
@@ -62,9 +65,7 @@ export default {
     if (!manifest || !bench) return new Response("unknown model", { status: 404 });
     let session = sessions.get(id);
     if (!session) {
-      session = importKeyring(env.MODEL_KEYS)
-        .then((keyring) => loadDecryptedModel(env.MODELS, manifest, keyring, variantFor(manifest, { batch: 1 })))
-        .then((model) => createInferenceSession(model.plaintext, ["wasm"]));
+      session = loadBatchOne(env, manifest).then((model) => createInferenceSession(model.plaintext, ["wasm"]));
       sessions.set(id, session);
     }
     const ready = await session;
@@ -92,12 +93,7 @@ async function profiledRuns(
   feeds: Record<string, ort.Tensor>,
   iterations: number,
 ): Promise<Response> {
-  const model = await loadDecryptedModel(
-    env.MODELS,
-    manifest,
-    await importKeyring(env.MODEL_KEYS),
-    variantFor(manifest, { batch: 1 }),
-  );
+  const model = await loadBatchOne(env, manifest);
   const session = await ort.InferenceSession.create(model.plaintext, {
     executionProviders: ["wasm"],
     graphOptimizationLevel: "disabled",
@@ -173,6 +169,12 @@ async function validateLoop(request: Request, url: URL): Promise<Response> {
   return Response.json({ readMs, perValidateMs: (performance.now() - started) / iterations });
 }
 
+/** The model's batch-1 variant, decrypted and its signature checked, as the app loads it. */
+async function loadBatchOne(env: Env, manifest: ModelManifest) {
+  const keyring = await importKeyring(env.MODEL_KEYS);
+  return loadDecryptedModel(env.MODELS, manifest, keyring, variantFor(manifest, { batch: 1 }), await trustedKeys());
+}
+
 /**
  * In a fresh isolate: fetches and decrypts a model, creates its session twice and runs it once.
  * The first creation also starts ORT's wasm runtime and the second does not, so their difference
@@ -183,8 +185,7 @@ async function coldLoad(url: URL, env: Env): Promise<Response> {
   const manifest = functions.find((fn) => fn.model.id === id)?.model;
   const bench = BENCH_CASES.find((c) => c.model === id);
   if (!manifest || !bench) return new Response("unknown model", { status: 404 });
-  const keyring = await importKeyring(env.MODEL_KEYS);
-  const model = await loadDecryptedModel(env.MODELS, manifest, keyring, variantFor(manifest, { batch: 1 }));
+  const model = await loadBatchOne(env, manifest);
   let started = performance.now();
   await createInferenceSession(model.plaintext, ["wasm"]);
   const firstSessionMs = performance.now() - started;

@@ -9,6 +9,7 @@ import path from "node:path";
 import { Miniflare } from "miniflare";
 import { type ArtifactBucket, buildArtifact, readManifests } from "../models/recipe";
 import type { StoredObject } from "../src/audit/read";
+import type { FunctionControls } from "../src/governance/controls/durable-object";
 import { importKeyring } from "../src/models/keyring";
 import { AUDIT_BUCKET_NAME, AUDIT_READER, asArtifactBucket, MODELS_BUCKET, ROOT, readAuditPrefix } from "./local-state";
 
@@ -45,6 +46,8 @@ export interface LocalWorker {
   models: Awaited<ReturnType<Miniflare["getR2Bucket"]>>;
   /** The same bucket in the shape the model recipe and the CLI use. */
   artifacts: ArtifactBucket;
+  /** A function's operator controls, reached directly as another isolate would (src/governance/controls). */
+  functionControls(name: string): Promise<DurableObjectStub<FunctionControls>>;
   dispose(): Promise<void>;
 }
 
@@ -132,6 +135,7 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
           PROBING_MONITOR: { className: "ProbingMonitor", useSQLite: true },
           SUBJECT_KEYS: { className: "SubjectKeys", useSQLite: true },
           PRIVACY_LEDGER: { className: "PrivacyLedger", useSQLite: true },
+          FUNCTION_CONTROLS: { className: "FunctionControls", useSQLite: true },
         },
         ...ipRateLimiterBinding(options.ipRateLimiter),
         queueProducers: { AUDIT_QUEUE: { queueName: AUDIT_QUEUE_NAME } },
@@ -172,6 +176,10 @@ export async function startLocalWorker(options: LocalWorkerOptions): Promise<Loc
     fetch: (p, init) => fetchRetryingClosedConnections(new URL(p, url), init),
     models,
     artifacts,
+    functionControls: async (name) => {
+      const namespace = await mf.getDurableObjectNamespace("FUNCTION_CONTROLS");
+      return namespace.get(namespace.idFromName(name)) as unknown as DurableObjectStub<FunctionControls>;
+    },
     dispose: () => {
       disposed ??= mf.dispose();
       return disposed;

@@ -10,6 +10,16 @@
  *                          onnxruntime-node or a model)
  *   train                  train the models this project trains (once per machine: models/trained.ts)
  *                          and check them against their manifests (a refusal says what was trained)
+ *   signing-keygen --name NAME --out FILE
+ *                          write a new ECDSA P-256 release key to FILE (never into the repository) and
+ *                          print the entry that makes models/signing/trusted-keys.json trust it
+ *   sign --key FILE [--name NAME] [--model ID]
+ *                          sign every manifest (or ID's) in the OpenSSF model-signing format:
+ *                          models/signing/<id>@<version>.sig; for a model this project trains, also
+ *                          its SLSA provenance (<id>@<version>.provenance.sig; the recipe committed)
+ *   verify                 check every manifest's signature against the trusted keys, and each trained
+ *                          model's provenance against its manifest, the recipe and the builder
+ *                          allowlist; exit 1 naming each refusal
  *
  * `build` trains too, when a model it must encrypt has not been trained on this machine yet.
  * The keyring comes from the MODEL_KEYS environment variable, else from .dev.vars. The bucket is
@@ -18,7 +28,7 @@
  */
 import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtemp, rm, writeFile } from "node:fs/promises";
+import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { parseArgs, promisify } from "node:util";
@@ -31,6 +41,9 @@ import {
   readPlaintext,
   rotateArtifact,
 } from "../models/recipe";
+import { checkProvenance, checkSignature, readSignature, writeProvenance, writeSignature } from "../models/signing";
+import { generateSigningKey, importSigningKey } from "../src/governance/keys";
+import { subjectName } from "../src/governance/model-signature";
 import { generateKeyJwk, importKeyring } from "../src/models/keyring";
 import { ensureDevVars, MODELS_BUCKET, openLocalBuckets, ROOT, withLock } from "./local-state";
 
@@ -42,6 +55,10 @@ const { values, positionals } = parseArgs({
     to: { type: "string" },
     kid: { type: "string" },
     "persist-to": { type: "string" },
+    key: { type: "string" },
+    name: { type: "string" },
+    out: { type: "string" },
+    model: { type: "string" },
   },
 });
 const command = positionals[0];
@@ -74,11 +91,56 @@ if (command === "keygen") {
       );
     }
   }
+} else if (command === "signing-keygen") {
+  if (!values.name || !values.out) usage();
+  const { privatePem, publicPem } = await generateSigningKey();
+  await writeFile(path.resolve(values.out), privatePem, { mode: 0o600, flag: "wx" });
+  console.error(`wrote the private key to ${values.out}; add this to models/signing/trusted-keys.json:`);
+  console.log(
+    JSON.stringify({ name: values.name, added: new Date().toISOString().slice(0, 10), publicKey: publicPem }),
+  );
+} else if (command === "sign") {
+  if (!values.key) usage();
+  const key = await importSigningKey(values.name ?? path.basename(values.key), await readFile(values.key, "utf8"));
+  const manifests = (await readManifests()).filter((m) => !values.model || m.id === values.model);
+  if (manifests.length === 0) throw new Error(`no manifest of model ${values.model}`);
+  for (const manifest of manifests) {
+    const written = [await writeSignature(manifest, key)];
+    if ("recipe" in manifest.source) written.push(await writeProvenance(manifest, manifest.source, key));
+    const files = written.map((file) => path.relative(ROOT, file)).join(", ");
+    console.log(`${subjectName(manifest)}: signed by ${key.name} -> ${files}`);
+  }
+} else if (command === "verify") {
+  for (const manifest of await readManifests()) {
+    const outcome = await checkSignature(manifest, await readSignature(manifest)).then(
+      (verified) => `signed by ${verified.signer}, subject digest ${verified.rootDigest.slice(0, 16)}…`,
+      (error: Error) => {
+        process.exitCode = 1;
+        return `REFUSED: ${error.message}`;
+      },
+    );
+    console.log(`${subjectName(manifest)}: ${outcome}`);
+    if (!("recipe" in manifest.source)) continue;
+    const provenance = await checkProvenance(manifest, manifest.source).then(
+      (verified) =>
+        `built by ${verified.builder} from recipe commit ${verified.recipeCommit.slice(0, 12)}, signed by ${verified.signer}`,
+      (error: Error) => {
+        process.exitCode = 1;
+        return `REFUSED: ${error.message}`;
+      },
+    );
+    console.log(`${subjectName(manifest)} provenance: ${provenance}`);
+  }
 } else if (command === "build" || command === "rotate" || command === "status") {
   await withLock("models", () => run(command));
 } else {
+  usage();
+}
+
+function usage(): never {
   console.error(
-    "usage: npm run models -- build [--force] | rotate [--to KID] | status | keygen [--kid KID] | train | variants  [--remote]",
+    "usage: npm run models -- build [--force] | rotate [--to KID] | status | keygen [--kid KID] | train | variants  [--remote]\n" +
+      "       npm run models -- signing-keygen --name NAME --out FILE | sign --key FILE [--name NAME] [--model ID] | verify",
   );
   process.exit(2);
 }

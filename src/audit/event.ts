@@ -25,7 +25,7 @@ export async function buildEvent(
   facts: RequestFacts,
   subjectKey: CryptoKey | undefined,
 ): Promise<AuditEvent> {
-  const { principal, fn, inference, release, probing, erasure, sealed, rateLimits = [] } = c.var;
+  const { principal, fn, inference, release, probing, erasure, control, sealed, rateLimits = [] } = c.var;
   const status = c.res.status;
   const errorCode = status >= 400 ? errorCodeOf(c) : undefined;
   const cf = (c.req.raw as { cf?: { country?: string } }).cf;
@@ -71,6 +71,7 @@ export async function buildEvent(
         .map(([signal]) => signal),
     },
     erasure,
+    control,
     sealed,
     rateLimits: rateLimits.map(({ scope, backend, allowed, remaining, outcome }) => ({
       scope,

@@ -16,6 +16,8 @@
  * makes every event of theirs unlinkable to them (crypto-shredding); IP addresses are truncated.
  */
 
+import type { ControlChange } from "../governance/controls/types";
+
 export const AUDIT_SCHEMA = "bastion.audit/1";
 
 export const AUDIT_OUTCOMES = [
@@ -81,6 +83,8 @@ export interface AuditEvent {
   sealed?: { fields: string[]; response: boolean };
   /** An operator's erasure of a subject's key: whether there was one (never whose it was). */
   erasure?: { keyFound: boolean };
+  /** An operator's stop or resume of a function, for everyone or one principal (by digest), and why. */
+  control?: ControlChange;
   rateLimits: {
     scope: "ip" | "principal" | "reads";
     /** `upstash`, `durable-object`, or `rate-limiting-binding` (which tells `remaining` only when it refuses: 0). */

@@ -6,6 +6,7 @@
 import type { Context } from "hono";
 import type { AppEnv } from "../env";
 import { ModelUnavailable } from "../errors";
+import type { TrustedKeys } from "../governance/keys";
 import type { Keyring } from "../models/keyring";
 import { type ModelManifest, type ModelVariant, variantFor } from "../models/manifest";
 import { detectCapabilities, parsePreference, selectExecutionProviders } from "./execution-provider";
@@ -16,6 +17,7 @@ import { warmUpFeeds } from "./tensors";
 export interface InferenceContext {
   sessions: ModelSessions;
   keyring: (secret: string | undefined) => Promise<Keyring>;
+  trustedKeys: () => Promise<TrustedKeys>;
 }
 
 export async function acquireModel(
@@ -27,6 +29,7 @@ export async function acquireModel(
   return deps.sessions.acquire(manifest, variant, {
     bucket: c.env.MODELS,
     keyring: () => deps.keyring(c.env.MODEL_KEYS),
+    trustedKeys: deps.trustedKeys,
     executionProviders: selectExecutionProviders(parsePreference(c.env.EXECUTION_PROVIDER), detectCapabilities()),
   });
 }

@@ -4,6 +4,7 @@
  * so a broken artifact is not fetched and decrypted on every request.
  */
 import { BastionError, MODEL_RETRY_AFTER_SECONDS, ModelUnavailable } from "../errors";
+import type { TrustedKeys } from "../governance/keys";
 import type { Keyring } from "../models/keyring";
 import { type ModelManifest, type ModelVariant, modelKey } from "../models/manifest";
 import { loadDecryptedModel } from "../models/store";
@@ -40,6 +41,8 @@ interface Entry {
 export interface ModelSource {
   bucket: R2Bucket;
   keyring: () => Promise<Keyring>;
+  /** The signing keys a model's signature must be by. */
+  trustedKeys: () => Promise<TrustedKeys>;
   executionProviders: ExecutionProvider[];
 }
 
@@ -118,8 +121,8 @@ export class ModelSessions {
 
   async #load(manifest: ModelManifest, variant: ModelVariant, source: ModelSource): Promise<LoadedModel> {
     const loadNumber = ++this.#loads;
-    const keyring = await source.keyring();
-    const decrypted = await loadDecryptedModel(source.bucket, manifest, keyring, variant);
+    const [keyring, trusted] = await Promise.all([source.keyring(), source.trustedKeys()]);
+    const decrypted = await loadDecryptedModel(source.bucket, manifest, keyring, variant, trusted);
     const started = performance.now();
     let session: ort.InferenceSession;
     try {

@@ -188,6 +188,11 @@ export function artifactKeys(manifest: Pick<ModelManifest, "id" | "version">, va
   return { envelope: `${prefix}.envelope.json`, ciphertext: `${prefix}.onnx.enc` };
 }
 
+/** Where a model version's signature (models/signing/, a Sigstore bundle) is published beside its artifacts. */
+export function signatureKey(manifest: Pick<ModelManifest, "id" | "version">) {
+  return `models/${manifest.id}/${manifest.version}/model.sig`;
+}
+
 /** Checks a manifest file's JSON (bundled into the worker, read by the tools). */
 export function parseManifest(json: unknown): ModelManifest {
   return manifestSchema.superRefine(checkVariants).parse(json);

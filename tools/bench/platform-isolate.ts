@@ -29,6 +29,7 @@ import type { Principal } from "../../src/auth/types";
 import { crossOrigin } from "../../src/cors/middleware";
 import type { AppEnv, Bindings } from "../../src/env";
 import { functionContext } from "../../src/functions/context";
+import { bundledTrustedKeys } from "../../src/governance/trusted-keys";
 import { runModel } from "../../src/inference/infer";
 import { ort } from "../../src/inference/runtime";
 import { ModelSessions } from "../../src/inference/sessions";
@@ -62,7 +63,7 @@ export type PlatformMode = (typeof PLATFORM_MODES)[number];
 const vad = functions.find((fn) => fn.name === "vad") as (typeof functions)[number];
 const sessions = new ModelSessions();
 const app = createApp({ functions, sessions });
-const models = { sessions, keyring: keyringCache() };
+const models = { sessions, keyring: keyringCache(), trustedKeys: bundledTrustedKeys() };
 
 /** A Durable Object namespace whose every object answers at once: bench only, never deployed. */
 function instantNamespace(methods: Record<string, (...args: never[]) => unknown>) {
