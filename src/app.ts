@@ -24,13 +24,18 @@ import { ADMIN_SCOPE, holdsAny, invokeScopes, MODELS_READ_SCOPE, readScopes, USA
 import { crossOrigin } from "./cors/middleware";
 import { parseCorsOrigins } from "./cors/origins";
 import type { AppEnv } from "./env";
-import { BastionError, type ErrorBody, NotFound } from "./errors";
+import { BastionError, Conflict, type ErrorBody, NotFound } from "./errors";
 import { functionContext } from "./functions/context";
 import type { InferenceFunction } from "./functions/define";
 import { describeFunction } from "./functions/describe";
 import { atModelVersion } from "./functions/versions";
 import { DEFAULT_PUBLIC_REASON, functionControls } from "./governance/controls/controls";
-import { CONTROL_REQUEST_BYTES, readResumeRequest, readStopRequest } from "./governance/controls/request";
+import {
+  CONTROL_REQUEST_BYTES,
+  readResumeRequest,
+  readStopRequest,
+  readVersionRequest,
+} from "./governance/controls/request";
 import { bundledTrustedKeys } from "./governance/trusted-keys";
 import { type InferenceContext, runModel, warmAllVariants } from "./inference/infer";
 import { ModelSessions } from "./inference/sessions";
@@ -132,12 +137,13 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
   const mayInvoke = requireScope((c) => invokeScopes(c.get("fn")));
   /** What an inference request passes before its input is read, on both routes. */
   const probing = probingWatch();
-  // An operator's stop (src/governance/controls) refuses before anything is read or run.
+  // An operator's controls (src/governance/controls): a stop refuses before anything is read or
+  // run, and a request naming no version goes to the version the operator chose for it.
   const controls = functionControls();
   const invocation = [
     resolveFunction,
     mayInvoke,
-    controls.refuseStopped,
+    controls.apply,
     chooseReleasePolicy,
     probing.refuseKnownProbers,
   ] as const;
@@ -229,6 +235,33 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     c.set("control", { action: "resume", function: fn.name, principal, wasStopped, reason });
     return c.json({ function: fn.name, principal, stopped: false, wasStopped });
   });
+  // Which declared model version answers requests that name none: promote, rollback, canary.
+  app.post("/v1/admin/functions/:name/versions", ...aboutFunction, async (c) => {
+    const fn = functionNamed(c.req.param("name"));
+    const request = readVersionRequest(c);
+    if ("version" in request && !fn.versions.some((m) => m.version === request.version))
+      throw new NotFound("model_version_not_found", `${fn.name} declares no version ${request.version}`);
+    const declared = fn.model.version;
+    const before = (await controls.read(c, fn.name)).versions.default ?? declared;
+    const after = await controls.changeVersions(c, fn.name, (object) =>
+      request.action === "promote"
+        ? object.promote(request.version, declared)
+        : request.action === "rollback"
+          ? object.rollback(declared)
+          : object.canary(request.version, request.percent),
+    );
+    if (!after) throw new Conflict("nothing_to_roll_back", `${fn.name} has no earlier default version`);
+    const to = after.default ?? declared;
+    c.set("control", {
+      action: request.action,
+      function: fn.name,
+      from: before,
+      to,
+      canary: after.canary,
+      reason: request.reason,
+    });
+    return c.json({ function: fn.name, default: to, previous: before, canary: after.canary ?? null });
+  });
   app.get(
     "/v1/admin/functions/:name/controls",
     requireScope(() => [ADMIN_SCOPE]),
@@ -275,7 +308,7 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     model.map((path) => `${path}/ready`),
     resolveFunction,
     limitReads,
-    controls.refuseStopped,
+    controls.apply,
     async (c) => {
       // Readiness loads every variant of the model and runs it once, and draws the probing watch's
       // projection for its input size, so a probe also warms the isolate; later probes do neither.

@@ -26,6 +26,13 @@ export class InvalidInput extends BastionError {
   }
 }
 
+/** 409: the request conflicts with the current state (a rollback with nothing to roll back to). */
+export class Conflict extends BastionError {
+  constructor(code: string, message: string) {
+    super(409, code, message);
+  }
+}
+
 /** 404: no such function, model version or route. */
 export class NotFound extends BastionError {
   constructor(code: string, message: string) {

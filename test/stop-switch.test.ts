@@ -127,7 +127,13 @@ describe("the stop switch", () => {
     const changes = logged
       .map((event) => event as AuditEvent)
       .filter((event) => event.control !== undefined && event.status === 200);
-    expect(changes.map((e) => [e.control?.action, e.control?.function, e.control?.principal !== undefined])).toEqual([
+    expect(
+      changes.map((e) => [
+        e.control?.action,
+        e.control?.function,
+        e.control !== undefined && "principal" in e.control && e.control.principal !== undefined,
+      ]),
+    ).toEqual([
       ["stop", "vad", false],
       ["resume", "vad", false],
       ["stop", "digits", true],

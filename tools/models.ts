@@ -21,6 +21,14 @@
  *                          model's provenance against its manifest, the recipe and the builder
  *                          allowlist; exit 1 naming each refusal
  *
+ * On a running worker, through its admin routes (--base URL, default http://127.0.0.1:8787, and
+ * --token, an `admin` token, or BASTION_TOKEN; each change is audited under the operator):
+ *   promote FUNCTION VERSION        make a declared version the default for requests naming none
+ *   rollback FUNCTION               return to the previous default
+ *   canary FUNCTION VERSION --percent N
+ *                                   send N % of principals (stable per principal) to VERSION; 0 ends it
+ *   (each takes [--reason WHY])
+ *
  * `build` trains too, when a model it must encrypt has not been trained on this machine yet.
  * The keyring comes from the MODEL_KEYS environment variable, else from .dev.vars. The bucket is
  * wrangler dev's local one (`--persist-to DIR` as for wrangler dev), or with --remote the production
@@ -45,6 +53,7 @@ import { checkProvenance, checkSignature, readSignature, writeProvenance, writeS
 import { generateSigningKey, importSigningKey } from "../src/governance/keys";
 import { subjectName } from "../src/governance/model-signature";
 import { generateKeyJwk, importKeyring } from "../src/models/keyring";
+import { requireAdminRoute } from "./admin-route";
 import { ensureDevVars, MODELS_BUCKET, openLocalBuckets, ROOT, withLock } from "./local-state";
 
 const { values, positionals } = parseArgs({
@@ -59,6 +68,10 @@ const { values, positionals } = parseArgs({
     name: { type: "string" },
     out: { type: "string" },
     model: { type: "string" },
+    percent: { type: "string" },
+    reason: { type: "string" },
+    base: { type: "string", default: "http://127.0.0.1:8787" },
+    token: { type: "string", default: process.env.BASTION_TOKEN },
   },
 });
 const command = positionals[0];
@@ -131,6 +144,20 @@ if (command === "keygen") {
     );
     console.log(`${subjectName(manifest)} provenance: ${provenance}`);
   }
+} else if (command === "promote" || command === "rollback" || command === "canary") {
+  const [, fn, version] = positionals;
+  const percent = Number(values.percent);
+  if (!fn || !values.token || (command !== "rollback" && !version)) usage();
+  if (command === "canary" && !(Number.isInteger(percent) && percent >= 0 && percent <= 100)) usage();
+  const answer = await requireAdminRoute(
+    { base: values.base as string, token: values.token },
+    `/v1/admin/functions/${encodeURIComponent(fn)}/versions`,
+    { action: command, version, percent: command === "canary" ? percent : undefined, reason: values.reason },
+  );
+  const canary = answer.canary as { version: string; percent: number } | null;
+  console.log(
+    `${fn}: default ${answer.default} (was ${answer.previous})${canary ? `; canary ${canary.version} for ${canary.percent}% of principals` : ""}`,
+  );
 } else if (command === "build" || command === "rotate" || command === "status") {
   await withLock("models", () => run(command));
 } else {
@@ -140,7 +167,8 @@ if (command === "keygen") {
 function usage(): never {
   console.error(
     "usage: npm run models -- build [--force] | rotate [--to KID] | status | keygen [--kid KID] | train | variants  [--remote]\n" +
-      "       npm run models -- signing-keygen --name NAME --out FILE | sign --key FILE [--name NAME] [--model ID] | verify",
+      "       npm run models -- signing-keygen --name NAME --out FILE | sign --key FILE [--name NAME] [--model ID] | verify\n" +
+      "       npm run models -- promote FUNCTION VERSION | rollback FUNCTION | canary FUNCTION VERSION --percent N  [--reason WHY] [--base URL] --token ADMIN_TOKEN",
   );
   process.exit(2);
 }

@@ -21,6 +21,31 @@ const resumeRequest = z
   .object({ reason: z.string().trim().min(1).max(500).optional(), principal: principalDigest.optional() })
   .strict();
 
+const versionRequest = z.discriminatedUnion("action", [
+  z
+    .object({
+      action: z.literal("promote"),
+      version: z.string().min(1),
+      reason: z.string().trim().min(1).max(500).optional(),
+    })
+    .strict(),
+  z.object({ action: z.literal("rollback"), reason: z.string().trim().min(1).max(500).optional() }).strict(),
+  z
+    .object({
+      action: z.literal("canary"),
+      version: z.string().min(1),
+      percent: z.number().int().min(0).max(100),
+      reason: z.string().trim().min(1).max(500).optional(),
+    })
+    .strict(),
+]);
+export type VersionRequest = z.infer<typeof versionRequest>;
+
+export function readVersionRequest(c: Context<AppEnv>): VersionRequest {
+  requireJson(c);
+  return parseWith(versionRequest, readJson(c));
+}
+
 export function readStopRequest(c: Context<AppEnv>) {
   requireJson(c);
   return parseWith(stopRequest, readJson(c));

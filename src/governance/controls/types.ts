@@ -1,9 +1,12 @@
 /**
- * Human oversight of a function (EU AI Act Art. 14): an operator can stop it, for everyone or for
- * one principal, and resume it. The state lives in one `FunctionControls` Durable Object per
- * function (durable-object.ts); each isolate reads it through a short cache (controls.ts) and
- * refuses a stopped function's requests with 503 `function_stopped` and the stop's public reason.
- * Every stop and resume is an admin request, so the audit log records it under the operator.
+ * An operator's controls over a function, without a redeploy:
+ *   - human oversight (EU AI Act Art. 14): stop it, for everyone or for one principal, and resume
+ *     it; a stopped function's requests get 503 `function_stopped` and the stop's public reason;
+ *   - its model versions: which of the versions it declares answers requests that name none
+ *     (promote, rollback), and a canary: a stable share of principals sent to another version.
+ * The state lives in one `FunctionControls` Durable Object per function (durable-object.ts); each
+ * isolate reads it through a short cache (controls.ts). Every change is an admin request, so the
+ * audit log records it under the operator.
  */
 
 export interface StopRecord {
@@ -17,20 +20,40 @@ export interface StopRecord {
   at: number;
 }
 
+export interface VersionControl {
+  /** The version that answers requests naming none; unset: the default the function declares. */
+  default?: string;
+  /** Earlier defaults, the latest last: what a rollback returns to. */
+  history: string[];
+  /** A share of principals (0-100 %, stable per principal) sent to another version. */
+  canary?: { version: string; percent: number };
+}
+
 export interface FunctionControlState {
   /** The function is stopped for everyone. */
   stop?: StopRecord;
   /** Principals (by digest) for whom it is stopped. */
   principals: Record<string, StopRecord>;
+  versions: VersionControl;
 }
 
 /** What an operator asked for, and what it changed: for the audit event of the admin request. */
-export interface ControlChange {
-  action: "stop" | "resume";
-  function: string;
-  /** Present when the change is for one principal (its digest). */
-  principal?: string;
-  /** Whether it was stopped before. */
-  wasStopped: boolean;
-  reason?: string;
-}
+export type ControlChange =
+  | {
+      action: "stop" | "resume";
+      function: string;
+      /** Present when the change is for one principal (its digest). */
+      principal?: string;
+      /** Whether it was stopped before. */
+      wasStopped: boolean;
+      reason?: string;
+    }
+  | {
+      action: "promote" | "rollback" | "canary";
+      function: string;
+      /** The default before and after, and the canary after. */
+      from: string;
+      to: string;
+      canary?: { version: string; percent: number };
+      reason?: string;
+    };
