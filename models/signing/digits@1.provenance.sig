@@ -10,7 +10,7 @@
     "payloadType": "application/vnd.in-toto+json",
     "signatures": [
       {
-        "sig": "MEYCIQCxe3PI5wCq8AebEkIUhDzZS73aiEw7Nea1WKnzR5IHiwIhAO6wKJtzIyBfWrOfEYnngnD8GpZ7yGBeP6UIk1lTRdqP"
+        "sig": "MEYCIQCHdr5CvcmBAcR3TtnH9eNvhZrWtfn1CugY0gkJ9ncDEQIhAPnydGzDQgaF82On8NmCA0a4lo8MJcSj/sX1Y2ArD0br"
       }
     ]
   }

@@ -10,7 +10,7 @@
     "payloadType": "application/vnd.in-toto+json",
     "signatures": [
       {
-        "sig": "MEUCIQCSUHOnZ3BnD10Om6FLdxRdKZVnJtkN2yld+IIu0vhJawIgb8WfpknEPJRN15Wsm4fVqrwkD6sFxE+XsWkMXOwLrl4="
+        "sig": "MEQCIDpUPg0G855liAo949mCmtyOWT/2FYay2jpUPwWGghF6AiANIhuFhEk+V6oqioqK+ycM81QudSy3c81Dn8Y2Yp8Ozg=="
       }
     ]
   }

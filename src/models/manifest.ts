@@ -5,6 +5,7 @@
  * are not.
  */
 import { z } from "zod";
+import { cardMetrics, cardPrivacy, modelCard } from "../governance/model-card";
 
 export const DATATYPES = [
   "BOOL",
@@ -67,32 +68,6 @@ const recipeSource = z.object({
     .max(2 ** 31),
 });
 
-/** How a model did on data held out from its training (the recipe measures it; the card states it). */
-const metrics = z.object({
-  testAccuracy: z.number().min(0).max(1),
-  testSamples: z.number().int().positive(),
-});
-
-/**
- * How a model trained with differential privacy was trained, and what that guarantees: DP-SGD
- * with Poisson sampling, per-example clipping and Gaussian noise, (ε, δ) from an RDP accountant
- * (src/privacy/dp/rdp.ts computes it from these figures; a test holds the card to it). The unit
- * protected is one training example; `baseline` is the non-private version, for comparison.
- */
-const privacy = z.object({
-  mechanism: z.literal("dp-sgd"),
-  epsilon: z.number().positive(),
-  delta: z.number().positive().lt(1),
-  trainingExamples: z.number().int().positive(),
-  sampleRate: z.number().positive().max(1),
-  noiseMultiplier: z.number().positive(),
-  clippingNorm: z.number().positive(),
-  steps: z.number().int().positive(),
-  accountant: z.string(),
-  baseline: z.object({ version: z.string(), testAccuracy: z.number().min(0).max(1) }),
-  caveats: z.string(),
-});
-
 /**
  * One form of the model that Bastion serves (encrypted in R2 like any model): the plaintext above,
  * optionally specialised, then optimised offline by onnxruntime-node at level "extended" (models/
@@ -124,16 +99,7 @@ export const manifestSchema = z.object({
   }),
   /** Most specialised first: a request is served by the first variant whose `dims` it has; the last has none. */
   variants: z.array(variant).min(1),
-  card: z.object({
-    owner: z.string(),
-    description: z.string(),
-    intendedUse: z.string(),
-    limitations: z.string(),
-    riskClass: z.enum(["minimal", "limited", "high"]),
-    riskRationale: z.string(),
-    metrics: metrics.optional(),
-    privacy: privacy.optional(),
-  }),
+  card: modelCard,
 });
 
 /** The last variant serves every request; fixed inputs must be the ones the signature pins. */
@@ -161,8 +127,8 @@ export type ModelManifest = z.infer<typeof manifestSchema>;
 export type TensorSpec = z.infer<typeof tensorSpec>;
 export type PackageSource = z.infer<typeof packageSource>;
 export type RecipeSource = z.infer<typeof recipeSource>;
-export type ModelMetrics = z.infer<typeof metrics>;
-export type ModelPrivacy = z.infer<typeof privacy>;
+export type ModelMetrics = z.infer<typeof cardMetrics>;
+export type ModelPrivacy = z.infer<typeof cardPrivacy>;
 export type DimensionBounds = z.infer<typeof dimensionBounds>;
 export type ModelVariant = z.infer<typeof variant>;
 
