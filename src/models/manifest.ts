@@ -5,7 +5,7 @@
  * are not.
  */
 import { z } from "zod";
-import { cardMetrics, cardPrivacy, modelCard } from "../governance/model-card";
+import { type cardMetrics, type cardPrivacy, modelCard } from "../governance/model-card";
 
 export const DATATYPES = [
   "BOOL",
