@@ -79,6 +79,12 @@ export default defineFunction({
     const confidence = Math.max(...probabilities);
     return { digit: probabilities.indexOf(confidence), confidence, probabilities };
   },
+  personalData: {
+    purpose: "Reading one handwritten digit the caller sends (a test and demonstration function).",
+    dataSubjects: ["the caller", "whoever wrote the digit"],
+    categories: ["an image of one handwritten digit (28x28 grey levels or a PNG)"],
+    specialCategories: [],
+  },
   auditSummary: ({ digit, confidence }) => ({ digit, confidence: coarse(confidence) }),
 });
 

@@ -92,6 +92,12 @@ export default defineFunction({
     }));
     return { width: original.width, height: original.height, boxes };
   },
+  personalData: {
+    purpose: "Finding the regions of text in documents, screenshots and photos.",
+    dataSubjects: ["the caller", "people named or pictured in the images"],
+    categories: ["images of pages, screens or scenes, which may show faces, names and other identifiers"],
+    specialCategories: ["images may reveal any special category; the function returns text boxes only"],
+  },
   auditSummary: ({ boxes }) => ({ boxes: boxes.length }),
 });
 

@@ -67,6 +67,12 @@ export default defineFunction({
       probabilities: { [LABELS[0]]: upright, [LABELS[1]]: upsideDown },
     };
   },
+  personalData: {
+    purpose: "Telling whether a cropped line of text is upright or upside down.",
+    dataSubjects: ["the caller", "people named or pictured in the documents the lines come from"],
+    categories: ["images of single lines of text, which may contain names, addresses or other identifiers"],
+    specialCategories: ["documents may reveal any special category (health, beliefs); the function reads no text"],
+  },
   auditSummary: ({ label, confidence }) => ({ label, confidence: coarse(confidence) }),
 });
 

@@ -71,5 +71,13 @@ export default defineFunction({
       state: await context.state.seal(outputs.stateN.data as Float32Array),
     };
   },
+  personalData: {
+    purpose: "Finding the speech in audio the caller's app records, so that only speech is sent on.",
+    dataSubjects: ["the caller", "anyone speaking within reach of the caller's microphone"],
+    categories: ["voice audio, in 32 ms frames (16 kHz)", "the speech probability per frame"],
+    specialCategories: [
+      "health data may be audible (a cough, a hoarse voice); voice is biometric data only if processed to identify someone, which this function does not do",
+    ],
+  },
   auditSummary: ({ speechProbability, speech }) => ({ speech, speechProbability: coarse(speechProbability) }),
 });

@@ -64,9 +64,23 @@ export interface FunctionDefinition<Input, Output, Name extends string = string,
   maxBodyBytes?: number;
   /** Fernet-sealed input fields (src/privacy/sealing): the largest token age. Default one day. */
   fernet?: FernetSettings;
+  /** What personal data the function processes, for the GDPR Art. 30 record (npm run docs). */
+  personalData: PersonalDataDeclaration;
 }
 
 /** What a request gives the function's pre- and postprocessing beyond its input. */
+/** A function's processing of personal data, as GDPR Art. 30 asks a controller to record it. */
+export interface PersonalDataDeclaration {
+  /** Why the data is processed. */
+  purpose: string;
+  /** Whose data it may be (the caller; people heard or pictured in the input). */
+  dataSubjects: string[];
+  /** What data; empty when none is expected. */
+  categories: string[];
+  /** Special categories (Art. 9) that inputs may reveal, though the function does not seek them. */
+  specialCategories: string[];
+}
+
 export interface FunctionContext {
   /** The request's release policy applied to scores the function derives itself (from raw outputs). */
   release(scores: Scores): number[];
