@@ -2,8 +2,8 @@
  * The Bastion worker: every route, and the path a request takes through it, top to bottom.
  *
  *   request id -> security headers -> audit -> CORS headers -> limit by IP -> answer preflights
- *     -> authenticate -> resolve function -> authorize -> choose the release policy
- *     -> refuse known probers -> limit by principal, while reading and validating input (reads:
+ *     -> authenticate -> resolve function -> authorize -> operator controls (a stop; the version
+ *     chosen) -> choose the release policy -> refuse known probers -> limit by principal, while reading and validating input (reads:
  *     limit reads) -> charge the batch -> inference -> watch for probing -> release -> response
  *
  * A function the caller may not read does not exist for them: the same 404 as an unknown name.
