@@ -36,6 +36,7 @@ import {
   readStopRequest,
   readVersionRequest,
 } from "./governance/controls/request";
+import { operatorOverview } from "./governance/overview";
 import { bundledTrustedKeys } from "./governance/trusted-keys";
 import { type InferenceContext, runModel, warmAllVariants } from "./inference/infer";
 import { ModelSessions } from "./inference/sessions";
@@ -235,6 +236,14 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     c.set("control", { action: "resume", function: fn.name, principal, wasStopped, reason });
     return c.json({ function: fn.name, principal, stopped: false, wasStopped });
   });
+  // The operator's page (npm run console): functions, signatures, controls, limits, the audit log.
+  app.get(
+    "/v1/admin/overview",
+    requireScope(() => [ADMIN_SCOPE]),
+    limitReads,
+    async (c) => c.json(await operatorOverview(c, functions, controls, models.trustedKeys)),
+  );
+
   // Which declared model version answers requests that name none: promote, rollback, canary.
   app.post("/v1/admin/functions/:name/versions", ...aboutFunction, async (c) => {
     const fn = functionNamed(c.req.param("name"));
