@@ -20,6 +20,7 @@ import { secureHeaders } from "hono/secure-headers";
 import { auditTrail, missingAuditSetting } from "./audit/middleware";
 import { describePrincipal } from "./auth/describe";
 import { authenticate, requireScope, verifierCache } from "./auth/middleware";
+import { principalDigest } from "./auth/principal-digest";
 import { ADMIN_SCOPE, holdsAny, invokeScopes, MODELS_READ_SCOPE, readScopes, USAGE_READ_SCOPE } from "./auth/scopes";
 import { crossOrigin } from "./cors/middleware";
 import { parseCorsOrigins } from "./cors/origins";
@@ -136,11 +137,16 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     await next();
   });
   const mayInvoke = requireScope((c) => invokeScopes(c.get("fn")));
-  /** What an inference request passes before its input is read, on both routes. */
-  const probing = probingWatch();
   // An operator's controls (src/governance/controls): a stop refuses before anything is read or
   // run, and a request naming no version goes to the version the operator chose for it.
   const controls = functionControls();
+  // The probing detector's stop is a principal stop in those controls, lifted by an operator only.
+  const probing = probingWatch(async (c, verdict) => {
+    const reason = `the probing detector stopped this principal at ${verdict.strikes} strikes`;
+    const principal = await principalDigest(c.get("principal"));
+    await controls.stop(c, c.get("fn").name, { source: "probing-detector", reason, publicReason: reason }, principal);
+  });
+  /** What an inference request passes before its input is read, on both routes. */
   const invocation = [
     resolveFunction,
     mayInvoke,
@@ -206,6 +212,8 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
       const fn = byName.get(c.req.param("name"));
       if (!fn) throw new NotFound("function_not_found", `no function named "${c.req.param("name")}"`);
       await probing.clear(c, fn, c.req.param("principal"));
+      const { wasStopped } = await controls.resume(c, fn.name, c.req.param("principal"));
+      c.set("control", { action: "resume", function: fn.name, principal: c.req.param("principal"), wasStopped });
       return c.json({ function: fn.name, principal: c.req.param("principal"), cleared: true });
     },
   );
@@ -233,6 +241,8 @@ export function createApp({ functions, sessions = new ModelSessions() }: AppOpti
     const fn = functionNamed(c.req.param("name"));
     const { reason, principal } = readResumeRequest(c);
     const { wasStopped } = await controls.resume(c, fn.name, principal);
+    // A principal resumed starts afresh with the probing detector too, or its strikes would stop it again.
+    if (principal && fn.probing) await probing.clear(c, fn, principal);
     c.set("control", { action: "resume", function: fn.name, principal, wasStopped, reason });
     return c.json({ function: fn.name, principal, stopped: false, wasStopped });
   });

@@ -12,6 +12,7 @@ import { Redis } from "ioredis";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { loadDigits, PIXELS } from "../models/digits/dataset";
 import { trainedModel } from "../models/trained";
+import { principalDigest } from "../src/auth/principal-digest";
 import { parseManifest } from "../src/models/manifest";
 import { DEFAULT_PROBING_POLICY } from "../src/probing/policy";
 import { Random } from "../src/robustness/random";
@@ -111,6 +112,13 @@ describe("probing on the real worker", () => {
     // A stop holds whatever comes next.
     const honestLooking = [digits.test.x.slice(PIXELS, 2 * PIXELS)];
     expect((await send(honestLooking, attacker))[0]).toMatchObject({ status: 403, code: "principal_stopped" });
+    // The stop is a principal stop in the function's operator controls, as an operator's would be.
+    const attackerDigest = await principalDigest({ subject: attackerSub, tier: "default", scopes: new Set() });
+    const controls = await (await worker.functionControls("digits")).read();
+    expect(controls.principals[attackerDigest]).toMatchObject({
+      source: "probing-detector",
+      operator: "probing-detector",
+    });
 
     // Only an operator lifts it (npm run ops, with an admin token); then the principal is answered again.
     const clear = async (scope: string) => {

@@ -9,8 +9,10 @@
  *   stopped       -> 403 `principal_stopped`, until an operator clears it
  *
  * A principal refused or stopped is remembered in the isolate for a minute, so its next requests
- * are refused before they run (each still a strike, so refusals climb to the stop). An operator's
- * clear reaches an isolate within that minute. Tiers listed in `watchOnlyTiers` (default
+ * are refused before they run (each still a strike, so refusals climb to the stop). A stop is
+ * also recorded as a principal stop in the function's operator controls (src/governance/controls,
+ * `onStop`): the same stop switch an operator uses, so it holds in every isolate and only an
+ * operator's resume (or clear) lifts it. An operator's clear reaches an isolate within a minute. Tiers listed in `watchOnlyTiers` (default
  * `redteam`: sanctioned attacks, `npm run redteam`) are observed and recorded, never hindered.
  */
 import type { Context } from "hono";
@@ -33,7 +35,7 @@ const REMEMBER_REFUSALS_MS = 60_000;
 const MAX_REMEMBERED = 10_000;
 const LABEL_ONLY = resolvePolicy({ name: "label-only" });
 
-export function probingWatch() {
+export function probingWatch(onStop: (c: Context<AppEnv>, verdict: Verdict) => Promise<void>) {
   const refused = new Map<string, { level: ProbingLevel; until: number }>();
   let projector: { seed: string; project: Projector } | undefined;
 
@@ -41,14 +43,17 @@ export function probingWatch() {
   const keyOf = async (c: Context<AppEnv>) => `${await principalDigest(c.get("principal"))}:${c.get("fn").name}`;
 
   /** Applies a verdict: remembered, recorded for the audit log, and enforced unless the tier is exempt. */
-  const enforce = (c: Context<AppEnv>, policy: ProbingPolicy, key: string, verdict: Verdict) => {
+  const enforce = async (c: Context<AppEnv>, policy: ProbingPolicy, key: string, verdict: Verdict) => {
     c.set("probing", verdict);
     if (policy.watchOnlyTiers.includes(c.get("principal").tier)) return;
     if (verdict.level === "refused" || verdict.level === "stopped") {
       if (refused.size >= MAX_REMEMBERED) refused.clear();
       refused.set(key, { level: verdict.level, until: Date.now() + REMEMBER_REFUSALS_MS });
     } else refused.delete(key);
-    if (verdict.level === "stopped") throw new PrincipalStopped();
+    if (verdict.level === "stopped") {
+      await onStop(c, verdict);
+      throw new PrincipalStopped();
+    }
     if (verdict.level === "refused") throw new ProbingSuspected();
     if (verdict.level === "label-only") c.get("release").policy = LABEL_ONLY;
   };
@@ -61,7 +66,7 @@ export function probingWatch() {
         const key = await keyOf(c);
         const known = refused.get(key);
         if (known && known.until >= Date.now())
-          enforce(c, policy, key, await guarded(policy, () => stores(c.env).strike(key, policy)));
+          await enforce(c, policy, key, await guarded(policy, () => stores(c.env).strike(key, policy)));
       }
       await next();
     }),
@@ -81,7 +86,7 @@ export function probingWatch() {
       const verdict = await guarded(policy, () =>
         stores(c.env).observe(key, observations(project, input, scores), policy),
       );
-      enforce(c, policy, key, verdict);
+      await enforce(c, policy, key, verdict);
     },
 
     /**

@@ -137,7 +137,8 @@ function stageApp(mode: PlatformMode) {
   stage.use(setting("fn", () => vad));
   if (mode === "stage-generic") stage.use(chooseReleasePolicy, fernetSealing().sealResponse);
   else stage.use(setting("release", (c) => ({ policy: releasePolicy(c.env) })));
-  const probing = probingWatch();
+  // The bench's monitor backend never stops anyone: the watch's own work is what is measured.
+  const probing = probingWatch(async () => {});
   if (mode === "stage-probing") stage.use(probing.refuseKnownProbers);
   if (mode === "stage-limit-ip") stage.use(limits.limitByIp);
   if (mode === "stage-limit-principal") stage.use(limits.limitByPrincipal);

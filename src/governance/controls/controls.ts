@@ -12,7 +12,7 @@ import type { Context } from "hono";
 import { createMiddleware } from "hono/factory";
 import { principalDigest } from "../../auth/principal-digest";
 import type { AppEnv, Bindings } from "../../env";
-import { FunctionControlsUnavailable, FunctionStopped } from "../../errors";
+import { FunctionControlsUnavailable, FunctionStopped, PrincipalStopped } from "../../errors";
 import type { InferenceFunction } from "../../functions/define";
 import { atModelVersion } from "../../functions/versions";
 import type { FunctionControlState, StopRecord, VersionControl } from "./types";
@@ -55,6 +55,7 @@ export function functionControls() {
       const state = await read(c.env, fn.name);
       const principal = await principalDigest(c.get("principal"));
       const stop = state.stop ?? state.principals[principal];
+      if (stop?.source === "probing-detector") throw new PrincipalStopped();
       if (stop) throw new FunctionStopped(stop.publicReason);
       if (c.req.param("version") === undefined) {
         const chosen = await versionFor(fn, state.versions, principal);
@@ -64,7 +65,9 @@ export function functionControls() {
     }),
 
     async stop(c: Context<AppEnv>, name: string, record: Omit<StopRecord, "at" | "operator">, principal?: string) {
-      const full = { ...record, operator: await principalDigest(c.get("principal")), at: Date.now() };
+      const operator =
+        record.source === "probing-detector" ? "probing-detector" : await principalDigest(c.get("principal"));
+      const full: StopRecord = { source: "operator", ...record, operator, at: Date.now() };
       const { wasStopped } = await objectFor(c.env, name).stop(full, principal);
       changed(name);
       return { wasStopped };

@@ -10,11 +10,16 @@
  */
 
 export interface StopRecord {
+  /**
+   * Who stopped: an operator, or the probing detector on reaching its ladder's last rung
+   * (src/probing); either way only an operator resumes it. Absent in records from before.
+   */
+  source?: "operator" | "probing-detector";
   /** Why, for operators and the audit log. */
   reason: string;
   /** What callers are told (default: that an operator stopped the function). */
   publicReason: string;
-  /** The operator's pseudonymous digest (src/auth/principal-digest.ts). */
+  /** The operator's pseudonymous digest (src/auth/principal-digest.ts); for the detector, "probing-detector". */
   operator: string;
   /** When, in ms since the epoch. */
   at: number;
