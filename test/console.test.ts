@@ -67,6 +67,10 @@ describe("the operator's page", () => {
       const versions = await row.locator("td").nth(4).textContent();
       for (const model of fn.versions)
         expect(versions).toContain(`${model.id}@${model.version}: signed by bastion-release`);
+      // The model card, every section of Mitchell et al. (opened on demand).
+      const card = row.locator("td").first().locator("details p");
+      expect(await card.count()).toBe(9);
+      expect(await card.nth(1).textContent()).toContain(fn.model.card.intendedUse);
     }
     const audit = await page.locator("#audit").textContent();
     expect(audit).toMatch(/0 dead-lettered batches; chain verified at/);

@@ -45,7 +45,15 @@ async function draw() {
   for (const fn of overview.functions) {
     const row = body.insertRow();
     row.dataset.function = fn.name;
-    cell(row, fn.name);
+    const name = cell(row, fn.name);
+    const details = document.createElement("details");
+    const summary = document.createElement("summary");
+    summary.textContent = "model card";
+    details.append(summary, ...fn.card.map((part) => {
+      const p = document.createElement("p"); const b = document.createElement("b");
+      b.textContent = part.section + ": "; p.append(b, part.text); return p;
+    }));
+    name.append(details);
     cell(row, fn.stop ? "stopped: " + fn.stop.publicReason + " (" + fn.stop.reason + ")" : fn.stoppedPrincipals > 0 ? "serving; stopped for " + fn.stoppedPrincipals + " principal(s)" : "serving", fn.stop ? "stopped" : "serving");
     cell(row, fn.defaultVersion);
     cell(row, fn.canary ? fn.canary.version + " for " + fn.canary.percent + "%" : "none");

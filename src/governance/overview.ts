@@ -14,6 +14,7 @@ import { signatureKey } from "../models/manifest";
 import { functionPolicy, rateLimitSettingsFor } from "../ratelimit/policy";
 import type { functionControls } from "./controls/controls";
 import type { TrustedKeys } from "./keys";
+import { MODEL_CARD_SECTIONS } from "./model-card";
 import { subjectName, verifyModelSignature } from "./model-signature";
 
 /** The log is verified here only while it is this small; past that, `npm run audit -- verify`. */
@@ -37,6 +38,14 @@ export async function operatorOverview(
           name: fn.name,
           description: fn.description,
           riskClass: fn.model.card.riskClass,
+          /** The default version's model card, by Mitchell et al.'s sections. */
+          card: MODEL_CARD_SECTIONS.map(({ section, fields }) => ({
+            section,
+            text: fields
+              .map((field) => fn.model.card[field])
+              .filter((value) => typeof value === "string")
+              .join(" "),
+          })),
           versions: await Promise.all(
             fn.versions.map(async (model) => {
               const text = await (await c.env.MODELS.get(signatureKey(model)))?.text();
