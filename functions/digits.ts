@@ -54,6 +54,8 @@ const output = z.object({
 export default defineFunction({
   name: "digits",
   description: "Which digit 0-9 a 28x28 image of one handwritten digit shows (a perceptron trained here on MNIST)",
+  // The preprocessing below, as the model's manifest names it (change both when it changes).
+  preprocessing: "digits-28x28-grey/1",
   model: parseManifest(manifest),
   // The same network trained with differential privacy: /v2/models/digits/versions/dp.
   versions: [parseManifest(dpManifest)],

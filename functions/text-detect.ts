@@ -66,6 +66,8 @@ const output = z.object({
 export default defineFunction({
   name: "text-detect",
   description: "Boxes around the text in an image (PaddleOCR PP-OCRv4 detector)",
+  // The preprocessing below, as the model's manifest names it (change both when it changes).
+  preprocessing: "ppocr-det-page/1",
   model: parseManifest(manifest),
   input,
   output,

@@ -41,6 +41,8 @@ const output = z.object({
 export default defineFunction({
   name: "text-orientation",
   description: "Whether a line of text is upright (0) or upside down (180) (PaddleOCR direction classifier)",
+  // The preprocessing below, as the model's manifest names it (change both when it changes).
+  preprocessing: "ppocr-cls-line/1",
   model: parseManifest(manifest),
   input,
   output,

@@ -39,6 +39,8 @@ const output = z.object({
 export default defineFunction({
   name: "vad",
   description: "Speech probability of a 32 ms frame of 16 kHz audio (Silero VAD v5)",
+  // The preprocessing below, as the model's manifest names it (change both when it changes).
+  preprocessing: "vad-frames-16k/1",
   model: parseManifest(manifest),
   input,
   output,

@@ -10,7 +10,7 @@
     "payloadType": "application/vnd.in-toto+json",
     "signatures": [
       {
-        "sig": "MEYCIQCHdr5CvcmBAcR3TtnH9eNvhZrWtfn1CugY0gkJ9ncDEQIhAPnydGzDQgaF82On8NmCA0a4lo8MJcSj/sX1Y2ArD0br"
+        "sig": "MEUCIQC/1A+xfOaPd9S8Ex/ZggkXi4Q+WvxweCdK3kaebvHX/QIgJ7Jf14gmJNxk0hxv0CUdP402iqBWRL7EmcQJj3cKUW0="
       }
     ]
   }

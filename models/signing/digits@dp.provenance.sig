@@ -10,7 +10,7 @@
     "payloadType": "application/vnd.in-toto+json",
     "signatures": [
       {
-        "sig": "MEQCIDpUPg0G855liAo949mCmtyOWT/2FYay2jpUPwWGghF6AiANIhuFhEk+V6oqioqK+ycM81QudSy3c81Dn8Y2Yp8Ozg=="
+        "sig": "MEQCIErKixc/5SoMIfkcAQ0GgLOdkeXw4sWRt+MIrnJihXVQAiBx1Wsc1A2xtzYDJv3hCea6gq99FsNDvbvFDN3MYYz7gQ=="
       }
     ]
   }

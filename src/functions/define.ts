@@ -21,6 +21,11 @@ export interface FunctionDefinition<Input, Output, Name extends string = string,
   /** URL segment and OIP model name: `POST /v1/functions/{name}`, `/v2/models/{name}`. */
   name: Name;
   description: string;
+  /**
+   * The preprocessing this function implements (`name/N`): every model version it serves must
+   * declare the same id in its manifest. Change the id when the preprocessing changes.
+   */
+  preprocessing: string;
   /** The model `/v1/functions/{name}` and the unversioned OIP routes use: the default version. */
   model: ModelManifest;
   /**
@@ -116,6 +121,10 @@ export function defineFunction<Input, Output, const Name extends string, JsonInp
   for (const [i, version] of versions.entries()) {
     if (versions.findIndex((v) => v.version === version.version) !== i)
       throw new Error(`${definition.name}: model version "${version.version}" is declared twice`);
+    if (version.preprocessing.id !== definition.preprocessing)
+      throw new Error(
+        `${definition.name}: model version "${version.version}" expects preprocessing ${version.preprocessing.id}, the function implements ${definition.preprocessing}`,
+      );
     if (JSON.stringify(version.signature) !== JSON.stringify(definition.model.signature))
       throw new Error(
         `${definition.name}: model version "${version.version}" has another signature than the default's`,

@@ -19,10 +19,14 @@ describe("model versions", () => {
     expect(atModelVersion(digits, "2")).toBeUndefined();
   });
 
-  it("refuses a version declared twice, or one with another signature", () => {
+  it("refuses a version declared twice, or one with another signature or preprocessing", () => {
     expect(() => redeclared([digits.model])).toThrow(/version "1" is declared twice/);
     const other = { ...digits.versions[1], signature: { ...digits.model.signature, dims: {} } };
     expect(() => redeclared([other])).toThrow(/version "dp" has another signature/);
+    const otherPreprocessing = { ...digits.versions[1], preprocessing: { id: "digits-32x32/1", description: "x" } };
+    expect(() => redeclared([otherPreprocessing])).toThrow(
+      /version "dp" expects preprocessing digits-32x32\/1, the function implements digits-28x28-grey\/1/,
+    );
     expect(redeclared([]).versions).toEqual([digits.model]);
   });
 });

@@ -133,6 +133,7 @@ ${versionsOf(fn)
 - **Model type**: ${m.card.modelType}
 - **References**: ${m.card.references}
 - **License**: ${m.license}
+- **Preprocessing** (\`${m.preprocessing.id}\`, which the function implements): ${m.preprocessing.description}
 
 Integrity and provenance:
 

@@ -92,6 +92,12 @@ export const manifestSchema = z.object({
   license: z.string(),
   sha256,
   bytes: z.number().int().positive(),
+  /**
+   * The preprocessing the model expects, by a versioned id (`name/N`): the function serving it
+   * must implement that id (src/functions/define.ts), so a model and a function's code cannot be
+   * paired wrongly, and the model's signature covers the id and its description.
+   */
+  preprocessing: z.object({ id: z.string().regex(/^[a-z0-9][a-z0-9-]*\/\d+$/), description: z.string().min(1) }),
   signature: z.object({
     inputs: z.array(tensorSpec).min(1),
     outputs: z.array(tensorSpec).min(1),
