@@ -47,6 +47,11 @@ export async function checkSignature(manifest: ModelManifest, signature: string 
   return verifyModelSignature(signature, manifest, await readTrustedKeys());
 }
 
+/** Verifies the manifest's committed signature file; throws SignatureInvalid naming why. */
+export async function checkCommittedSignature(manifest: ModelManifest) {
+  return checkSignature(manifest, await readSignature(manifest));
+}
+
 export async function writeSignature(manifest: ModelManifest, key: SigningKey): Promise<string> {
   return writeBundle(signaturePath(manifest), await signModel(manifest, key));
 }

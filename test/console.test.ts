@@ -4,10 +4,8 @@
  * stops a function from the CLI, shows it stopped. No subject appears on it. A screenshot is kept
  * in test-results/console.png.
  */
-import { execFile } from "node:child_process";
 import { mkdirSync } from "node:fs";
 import path from "node:path";
-import { promisify } from "node:util";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { functions } from "../functions";
@@ -15,10 +13,9 @@ import { startConsoleServer } from "../tools/console-server";
 import { ROOT } from "../tools/local-state";
 import { drained } from "./audit-log";
 import { findChromium, launchHeadless } from "./chromium";
-import { postJson, startWorker, type TestWorker, tokenWithScopes } from "./worker";
+import { operatorCli, postJson, startWorker, type TestWorker, tokenWithScopes } from "./worker";
 
 const SCREENSHOT = path.join(ROOT, "test-results", "console.png");
-const run = promisify(execFile);
 const chromiumPath = findChromium();
 
 describe("the operator's page", () => {
@@ -76,21 +73,7 @@ describe("the operator's page", () => {
     expect(audit).toMatch(/0 dead-lettered batches; chain verified at/);
     expect(await page.locator("#volume rect").count()).toBeGreaterThan(0);
 
-    await run(process.execPath, [
-      "--import",
-      "tsx",
-      "tools/ops.ts",
-      "stop",
-      "vad",
-      "--reason",
-      "drift under review",
-      "--public",
-      "vad is paused",
-      "--base",
-      worker.url.href,
-      "--token",
-      adminToken,
-    ]);
+    await operatorCli(worker, "ops", ["stop", "vad", "--reason", "drift under review", "--public", "vad is paused"]);
     await show();
     const vad = page.locator('tr[data-function="vad"] td').nth(1);
     await expect(vad.textContent()).resolves.toBe("stopped: vad is paused (drift under review)");

@@ -11,27 +11,17 @@ import { functions } from "../functions";
 import { buildArtifact } from "../models/recipe";
 import { readSignature } from "../models/signing";
 import type { SignatureInvalid } from "../src/governance/bundle";
-import { generateSigningKey, importSigningKey } from "../src/governance/keys";
 import { signModel } from "../src/governance/model-signature";
 import { importKeyring } from "../src/models/keyring";
 import { type ModelManifest, signatureKey } from "../src/models/manifest";
-import { decodeBase64, encodeBase64 } from "../src/request/base64";
+import { flipped, newSigningKey } from "./signing-keys";
 import { freshKeySet, postJson, startWorker, type TestWorker } from "./worker";
 
 const modelOf = (name: string) => functions.find((fn) => fn.name === name)?.model as ModelManifest;
 
 /** A signature by a freshly made key: well formed, but not one the build trusts. */
 async function foreignSignature(manifest: ModelManifest) {
-  const { privatePem } = await generateSigningKey();
-  return JSON.stringify(await signModel(manifest, await importSigningKey("not-ours", privatePem)));
-}
-
-function flippedPayload(signature: string): string {
-  const bundle = JSON.parse(signature);
-  const payload = decodeBase64(bundle.dsseEnvelope.payload) as Uint8Array;
-  payload[100] ^= 0x20;
-  bundle.dsseEnvelope.payload = encodeBase64(payload);
-  return JSON.stringify(bundle);
+  return JSON.stringify(await signModel(manifest, (await newSigningKey("not-ours")).signing));
 }
 
 const signatureFile = (subject: string) => readFileSync(`models/signing/${subject}.sig`, "utf8");
@@ -49,7 +39,7 @@ async function bad(manifest: ModelManifest) {
   return {
     missing: undefined,
     "a foreign key": await foreignSignature(manifest),
-    "a flipped byte": flippedPayload(own),
+    "a flipped byte": flipped(own, "payload"),
     "another manifest": signatureFile(manifest.id === "ppocr-cls" ? "silero-vad@5" : "ppocr-cls@2.0"),
   };
 }

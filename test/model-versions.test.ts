@@ -5,29 +5,14 @@
  * principals to another version; and a change made elsewhere (the controls object written
  * directly, as another isolate would) reaches this isolate within CONTROLS_CACHE_MS.
  */
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditEvent } from "../src/audit/types";
 import { drained } from "./audit-log";
-import { postJson, startWorker, type TestWorker, tokenWithScopes } from "./worker";
+import { operatorCli, postJson, startWorker, type TestWorker, tokenWithScopes } from "./worker";
 
-const run = promisify(execFile);
 const INPUT = { inputs: [{ name: "x", datatype: "FP32", shape: [1, 784], data: new Array(784).fill(0) }] };
 
-async function models(worker: TestWorker, ...args: string[]) {
-  const token = await tokenWithScopes("admin", { sub: "operator-ann" });
-  return run(process.execPath, [
-    "--import",
-    "tsx",
-    "tools/models.ts",
-    ...args,
-    "--base",
-    worker.url.href,
-    "--token",
-    token,
-  ]);
-}
+const models = (worker: TestWorker, ...args: string[]) => operatorCli(worker, "models", args);
 
 /** The version that answered an OIP infer naming none, for `sub`. */
 async function answeredBy(worker: TestWorker, sub = "alice") {

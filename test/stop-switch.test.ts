@@ -5,31 +5,16 @@
  * taken elsewhere (written to the function's controls object directly, as another isolate would)
  * reaches this isolate within CONTROLS_CACHE_MS; at 0, on the very next request.
  */
-import { execFile } from "node:child_process";
-import { promisify } from "node:util";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AuditEvent } from "../src/audit/types";
 import { principalDigest } from "../src/auth/principal-digest";
 import { drained } from "./audit-log";
-import { postJson, startWorker, type TestWorker, tokenWithScopes } from "./worker";
+import { operatorCli, postJson, startWorker, type TestWorker, tokenWithScopes } from "./worker";
 
-const run = promisify(execFile);
 const FRAME = { audio: new Array(512).fill(0) };
 const PIXELS = { pixels: new Array(784).fill(0) };
 
-async function ops(worker: TestWorker, scope: string, ...args: string[]) {
-  const token = await tokenWithScopes(scope, { sub: "operator-ann" });
-  return run(process.execPath, [
-    "--import",
-    "tsx",
-    "tools/ops.ts",
-    ...args,
-    "--base",
-    worker.url.href,
-    "--token",
-    token,
-  ]);
-}
+const ops = (worker: TestWorker, scope: string, ...args: string[]) => operatorCli(worker, "ops", args, scope);
 
 async function call(worker: TestWorker, path: string, body: unknown, sub?: string) {
   const headers: Record<string, string> = sub

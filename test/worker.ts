@@ -3,7 +3,9 @@
  * token issuer, and a `fetch` that calls as a caller holding every scope (`infer:raw` too) unless
  * the request brings its own Authorization header (or `anonymous` is set).
  */
+import { execFile } from "node:child_process";
 import { request as httpRequest } from "node:http";
+import { promisify } from "node:util";
 import { inject } from "vitest";
 import { base64url } from "../src/models/base64url";
 import { generateKeyJwk, type KeyJwk } from "../src/models/keyring";
@@ -115,4 +117,14 @@ export async function requestOnce(
     );
     request.end(body);
   });
+}
+
+/**
+ * Runs an operator's CLI (`tools/<tool>.ts`) against the worker, as operator-ann with `scope`
+ * (default `admin`); rejects, with the CLI's stderr and exit code, when it fails.
+ */
+export async function operatorCli(worker: TestWorker, tool: "ops" | "models", args: string[], scope = "admin") {
+  const token = await tokenWithScopes(scope, { sub: "operator-ann" });
+  const argv = ["--import", "tsx", `tools/${tool}.ts`, ...args, "--base", worker.url.href, "--token", token];
+  return promisify(execFile)(process.execPath, argv);
 }

@@ -12,7 +12,7 @@ import path from "node:path";
 import { parseArgs } from "node:util";
 import { functions } from "../functions";
 import { readManifests } from "../models/recipe";
-import { checkProvenance, checkSignature, readSignature } from "../models/signing";
+import { checkCommittedSignature, checkProvenance } from "../models/signing";
 import {
   type DocumentationFacts,
   type GateResult,
@@ -41,7 +41,7 @@ const facts: DocumentationFacts = {
 };
 for (const manifest of await readManifests()) {
   const subject = subjectName(manifest);
-  await checkSignature(manifest, await readSignature(manifest)).then(
+  await checkCommittedSignature(manifest).then(
     (verified) => facts.signatures.set(subject, verified),
     (error: Error) => console.error(`docs: ${subject}: ${error.message}`),
   );

@@ -10,7 +10,7 @@ import path from "node:path";
 import { parseArgs, parseEnv } from "node:util";
 import { parse as parseToml } from "smol-toml";
 import { readManifests } from "../models/recipe";
-import { checkSignature, readSignature } from "../models/signing";
+import { checkCommittedSignature } from "../models/signing";
 import { subjectName } from "../src/governance/model-signature";
 import { configurationChecks } from "../src/ops/doctor/config";
 import type { CheckResult } from "../src/ops/doctor/types";
@@ -43,7 +43,7 @@ async function modelsSigned(): Promise<CheckResult> {
   const refused: string[] = [];
   const manifests = await readManifests();
   for (const manifest of manifests)
-    await checkSignature(manifest, await readSignature(manifest)).catch((error: Error) =>
+    await checkCommittedSignature(manifest).catch((error: Error) =>
       refused.push(`${subjectName(manifest)}: ${error.message}`),
     );
   return refused.length === 0

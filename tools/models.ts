@@ -49,7 +49,7 @@ import {
   readPlaintext,
   rotateArtifact,
 } from "../models/recipe";
-import { checkProvenance, checkSignature, readSignature, writeProvenance, writeSignature } from "../models/signing";
+import { checkCommittedSignature, checkProvenance, writeProvenance, writeSignature } from "../models/signing";
 import { generateSigningKey, importSigningKey } from "../src/governance/keys";
 import { subjectName } from "../src/governance/model-signature";
 import { generateKeyJwk, importKeyring } from "../src/models/keyring";
@@ -125,7 +125,7 @@ if (command === "keygen") {
   }
 } else if (command === "verify") {
   for (const manifest of await readManifests()) {
-    const outcome = await checkSignature(manifest, await readSignature(manifest)).then(
+    const outcome = await checkCommittedSignature(manifest).then(
       (verified) => `signed by ${verified.signer}, subject digest ${verified.rootDigest.slice(0, 16)}…`,
       (error: Error) => {
         process.exitCode = 1;

@@ -1,29 +1,19 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { pythonCryptographyMissing, runPython } from "../../test/python-cryptography";
+import { flipped, newSigningKey } from "../../test/signing-keys";
 import { type ModelManifest, parseManifest } from "../models/manifest";
-import { decodeBase64, encodeBase64 } from "../request/base64";
+import { decodeBase64 } from "../request/base64";
 import type { SignatureInvalid } from "./bundle";
 import { preAuthEncoding } from "./dsse";
-import { generateSigningKey, importSigningKey, importTrustedKeys, type SigningKey } from "./keys";
+import type { SigningKey, TrustedKeys } from "./keys";
 import { manifestResources, signModel, verifyModelSignature } from "./model-signature";
 
 const manifest = (file: string) => parseManifest(JSON.parse(readFileSync(`models/${file}.json`, "utf8")));
 const cls = manifest("ppocr-cls");
 const vad = manifest("silero-vad");
 
-async function newKey(name: string) {
-  const { privatePem, publicPem } = await generateSigningKey();
-  const signing = await importSigningKey(name, privatePem);
-  const trusted = await importTrustedKeys({ keys: [{ name, added: "2026-11-27", publicKey: publicPem }] });
-  return { signing, trusted, privatePem, publicPem };
-}
-
-async function refusal(
-  text: string | undefined,
-  of: ModelManifest,
-  trusted: Awaited<ReturnType<typeof newKey>>["trusted"],
-) {
+async function refusal(text: string | undefined, of: ModelManifest, trusted: TrustedKeys) {
   const error = await verifyModelSignature(text, of, trusted).then(
     () => undefined,
     (e: SignatureInvalid) => e,
@@ -32,16 +22,6 @@ async function refusal(
 }
 
 const signed = async (of: ModelManifest, key: SigningKey) => JSON.stringify(await signModel(of, key));
-
-/** The bundle with one byte of its DSSE payload or signature changed. */
-function flipped(text: string, field: "payload" | "sig"): string {
-  const bundle = JSON.parse(text);
-  const target = field === "payload" ? bundle.dsseEnvelope : bundle.dsseEnvelope.signatures[0];
-  const bytes = decodeBase64(target[field]) as Uint8Array;
-  bytes[Math.floor(bytes.length / 2)] ^= 0x01;
-  target[field] = encodeBase64(bytes);
-  return JSON.stringify(bundle);
-}
 
 describe("DSSE", () => {
   it("encodes as the DSSE v1 protocol's example: PAE(type, body)", () => {
@@ -52,7 +32,7 @@ describe("DSSE", () => {
 
 describe("model signatures", () => {
   it("sign an in-toto statement of model-signing v1.0 over the model, its variants and its manifest", async () => {
-    const { signing, trusted } = await newKey("release");
+    const { signing, trusted } = await newSigningKey("release");
     const bundle = await signModel(vad, signing);
     expect(bundle.mediaType).toBe("application/vnd.dev.sigstore.bundle.v0.3+json");
     expect(bundle.dsseEnvelope.payloadType).toBe("application/vnd.in-toto+json");
@@ -77,8 +57,8 @@ describe("model signatures", () => {
   });
 
   it("are refused, with the reason named, when missing, malformed, foreign, flipped or over another manifest", async () => {
-    const release = await newKey("release");
-    const foreign = await newKey("someone-else");
+    const release = await newSigningKey("release");
+    const foreign = await newSigningKey("someone-else");
     const good = await signed(cls, release.signing);
     const cases: [string, string | undefined, ModelManifest, string][] = [
       ["missing", undefined, cls, "missing"],
@@ -140,7 +120,7 @@ else:
 `;
 
       it("Python verifies what Bastion signs, with the same key hint", async () => {
-        const { signing, publicPem } = await newKey("release");
+        const { signing, publicPem } = await newSigningKey("release");
         const bundle = await signModel(cls, signing);
         const answer = runPython<{ ok: boolean; hint: string }>(SCRIPT, { op: "verify", publicPem, bundle });
         expect(answer).toEqual({ ok: true, hint: bundle.verificationMaterial.publicKey.hint });
@@ -149,7 +129,7 @@ else:
       });
 
       it("Bastion verifies a statement Python signed", async () => {
-        const { signing, trusted, privatePem } = await newKey("release");
+        const { signing, trusted, privatePem } = await newSigningKey("release");
         const ours = await signModel(cls, signing);
         const payload = new TextDecoder().decode(decodeBase64(ours.dsseEnvelope.payload));
         const theirs = runPython<{ payload: string; sig: string }>(SCRIPT, { op: "sign", privatePem, payload });

@@ -1,8 +1,8 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
+import { newSigningKey } from "../../test/signing-keys";
 import { type ModelManifest, parseManifest, type RecipeSource } from "../models/manifest";
 import type { SignatureInvalid } from "./bundle";
-import { generateSigningKey, importSigningKey, importTrustedKeys } from "./keys";
 import { type BuildRecord, signProvenance, verifyProvenance } from "./provenance";
 
 const digits = parseManifest(JSON.parse(readFileSync("models/digits.json", "utf8")));
@@ -20,17 +20,9 @@ const build: BuildRecord = {
   node: "v20.20.2",
 };
 
-async function key(name: string) {
-  const { privatePem, publicPem } = await generateSigningKey();
-  return {
-    signing: await importSigningKey(name, privatePem),
-    trusted: await importTrustedKeys({ keys: [{ name, added: "2026-11-27", publicKey: publicPem }] }),
-  };
-}
-
 describe("SLSA provenance of a trained model", () => {
   it("records the dataset, seed, recipe commit and files, and the trainer's packages, and verifies", async () => {
-    const { signing, trusted } = await key("release");
+    const { signing, trusted } = await newSigningKey("release");
     const bundle = await signProvenance(digits, source, build, signing);
     const statement = JSON.parse(Buffer.from(bundle.dsseEnvelope.payload, "base64").toString());
     expect(statement).toMatchObject({
@@ -54,8 +46,8 @@ describe("SLSA provenance of a trained model", () => {
   });
 
   it("is refused for another model, another dataset, a changed recipe, a foreign key or an unknown builder", async () => {
-    const { signing, trusted } = await key("release");
-    const foreign = await key("someone-else");
+    const { signing, trusted } = await newSigningKey("release");
+    const foreign = await newSigningKey("someone-else");
     const text = JSON.stringify(await signProvenance(digits, source, build, signing));
     const otherDataset: RecipeSource = { ...source, dataset: { ...source.dataset, sha256: "0".repeat(64) } };
     const retrained: ModelManifest = { ...digits, sha256: "1".repeat(64) };
