@@ -5,7 +5,8 @@
  *     before it is deployed, judged by the same parsers the worker uses.
  */
 
-export type CheckStatus = "pass" | "warn" | "fail";
+/** `skip`: the check could not apply here (plain http on loopback, no token given), and says why. */
+export type CheckStatus = "pass" | "warn" | "fail" | "skip";
 
 export interface CheckResult {
   /** Stable, for `--json` and CI. */
