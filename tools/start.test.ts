@@ -3,77 +3,19 @@
  * models, serves on $PORT, can run twice side by side from one checkout, drains the audit queue
  * into the log when stopped, stops completely, and never prints a secret.
  */
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { readFileSync, rmSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { Agent, request as httpRequest, type RequestOptions } from "node:http";
 import path from "node:path";
 import { parseEnv, promisify } from "node:util";
 import { Redis } from "ioredis";
 import { afterAll, describe, expect, it } from "vitest";
+import { npmStart, npmToken, stateOf, stop, stopAllNpmStarts, waitUntilReady } from "../test/npm-start";
 import { freePort } from "./free-port";
 import { startRedisServer } from "./redis-server";
 
-interface Started {
-  child: ChildProcess;
-  port: number;
-  /** Everything it printed so far, stdout and stderr. */
-  output(): string;
-}
-
-const started: Started[] = [];
-afterAll(async () => {
-  // Still running after a failure: SIGTERM, so npm start also stops wrangler's process group
-  // (SIGKILL would orphan it); SIGKILL only if it does not exit in time.
-  await Promise.all(
-    started.map(async (run) => {
-      const timer = setTimeout(() => run.child.kill("SIGKILL"), 30_000);
-      await stop(run);
-      clearTimeout(timer);
-    }),
-  );
-  // npm start keeps each non-default port's local state apart: remove what these runs made.
-  for (const { port } of started) rmSync(stateOf(port), { recursive: true, force: true });
-});
-
-const stateOf = (port: number) => path.join(".wrangler", `state-${port}`);
-
-function npmStart(port: number, env: Record<string, string> = {}): Started {
-  rmSync(stateOf(port), { recursive: true, force: true });
-  const child = spawn("npm", ["start"], {
-    env: { ...process.env, ...env, PORT: String(port) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  let output = "";
-  child.stdout?.on("data", (d) => (output += d));
-  child.stderr?.on("data", (d) => (output += d));
-  const run = { child, port, output: () => output };
-  started.push(run);
-  return run;
-}
-
-async function waitUntilReady({ child, port, output }: Started, timeoutMs = 90_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`npm start exited with ${child.exitCode}:\n${output()}`);
-    try {
-      const response = await fetch(`http://127.0.0.1:${port}/v2/health/ready`);
-      if (response.status === 200) return;
-    } catch {
-      // not listening yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  throw new Error(`npm start did not become ready on ${port}:\n${output()}`);
-}
-
-/** SIGTERM, as a service manager stops it; resolves once npm start has exited. */
-function stop({ child }: Started): Promise<unknown> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  const exited = new Promise((resolve) => child.once("exit", resolve));
-  child.kill("SIGTERM");
-  return exited;
-}
+afterAll(stopAllNpmStarts);
 
 /** Whether the port stops accepting connections within a deadline (workerd may take a moment). */
 async function refusesConnections(port: number, timeoutMs = 30_000): Promise<boolean> {
@@ -104,12 +46,6 @@ async function verifyAuditLog(port: number): Promise<string> {
 }
 
 const frame = Array.from({ length: 512 }, (_, i) => 0.3 * Math.sin(i / 4));
-
-/** `npm run token`, as the README tells a user; the token is its last line. */
-async function npmToken(...args: string[]): Promise<string> {
-  const { stdout } = await promisify(execFile)("npm", ["run", "-s", "token", "--", ...args]);
-  return stdout.trim().split("\n").at(-1) as string;
-}
 
 const callVad = (port: number, authorization?: string) =>
   fetch(`http://127.0.0.1:${port}/v1/functions/vad`, {

@@ -27,6 +27,11 @@ export const SYSTEM_TOOLS: SystemTool[] = [
     packages: { debian: "espeak-ng", fedora: "espeak-ng", brew: "espeak-ng" },
   },
   {
+    command: "openssl",
+    why: "the doctor's TLS checks run against a server with a certificate made for the test",
+    packages: { debian: "openssl", fedora: "openssl", brew: "openssl" },
+  },
+  {
     command: "chromium",
     why: "the web demo is tested in a real headless browser",
     packages: { debian: "chromium", fedora: "chromium", brew: "chromium" },
