@@ -116,7 +116,9 @@ export async function buildArtifact(
 ): Promise<BuildOutcome> {
   const signature = "signature" in options ? options.signature : await readSignature(manifest);
   await checkSignature(manifest, signature);
-  await bucket.put(signatureKey(manifest), signature as string);
+  // Written only when it differs, so a second build writes nothing at all.
+  const published = await bucket.get(signatureKey(manifest));
+  if ((await published?.text()) !== signature) await bucket.put(signatureKey(manifest), signature as string);
   const outcome: BuildOutcome = {};
   const stale: ModelVariant[] = [];
   for (const variant of manifest.variants) {

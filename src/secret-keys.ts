@@ -11,6 +11,9 @@ const MIN_BYTES = 32;
 /** The last value checked per secret, and its verdict: the check runs on every request. */
 const checked = new Map<string, { value: string; problem: string | undefined }>();
 
+/** A fresh key secret: 32 random bytes, base64url, as `secretKeyProblem` accepts. */
+export const generateSecretKey = () => base64url.encode(crypto.getRandomValues(new Uint8Array(MIN_BYTES)));
+
 /** What is wrong with the value of secret `name` (never the value itself), or undefined. */
 export function secretKeyProblem(name: string, value: string): string | undefined {
   const last = checked.get(name);

@@ -9,8 +9,12 @@ import { subjectName } from "../src/governance/model-signature";
 import { configurationChecks } from "../src/ops/doctor/config";
 import type { CheckResult } from "../src/ops/doctor/types";
 
-export async function checkConfiguration(settings: Record<string, string | undefined>): Promise<CheckResult[]> {
-  return [...(await configurationChecks(settings)), await modelsSigned()];
+/** `accountSecrets`: secrets set in the account, their values not held here (see configurationChecks). */
+export async function checkConfiguration(
+  settings: Record<string, string | undefined>,
+  accountSecrets?: ReadonlySet<string>,
+): Promise<CheckResult[]> {
+  return [...(await configurationChecks(settings, accountSecrets)), await modelsSigned()];
 }
 
 async function modelsSigned(): Promise<CheckResult> {

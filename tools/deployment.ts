@@ -8,19 +8,8 @@ import { existsSync, readFileSync } from "node:fs";
 import path from "node:path";
 import { parseEnv } from "node:util";
 import { parse as parseToml } from "smol-toml";
+import type { WranglerEnvironment } from "../src/ops/provision/types";
 import { DEV_VARS, ROOT } from "./local-state";
-
-/** The parts of a wrangler.toml environment that provisioning and the checks read. */
-export interface WranglerEnvironment {
-  name: string;
-  vars?: Record<string, string>;
-  r2_buckets?: { binding: string; bucket_name: string }[];
-  queues?: {
-    producers?: { binding: string; queue: string }[];
-    consumers?: { queue: string; dead_letter_queue?: string }[];
-  };
-  durable_objects?: { bindings?: { name: string; class_name: string }[] };
-}
 
 interface WranglerConfig extends WranglerEnvironment {
   env?: Record<string, Partial<WranglerEnvironment>>;
@@ -37,12 +26,49 @@ export function readWranglerEnvironment(env?: string, file = WRANGLER_TOML): Wra
     const known = Object.keys(config.env ?? {}).join(", ") || "none";
     throw new Error(`wrangler.toml has no [env.${env}] (environments: ${known})`);
   }
-  // As wrangler does: the name is inherited with the environment's suffix; bindings and vars are not.
-  return { ...section, name: section.name ?? `${config.name}-${env}` };
+  // As wrangler does: the name is inherited with the environment's suffix, and the migrations;
+  // bindings and vars are not.
+  return {
+    ...section,
+    name: section.name ?? `${config.name}-${env}`,
+    migrations: section.migrations ?? config.migrations,
+  };
 }
 
 /** Where the operator's copy of an environment's secrets lives (mode 600, git-ignored). */
 export const secretsFileFor = (env?: string) => (env === undefined ? DEV_VARS : `${DEV_VARS}.${env}`);
+
+/** The environment a CLI's `--env NAME` names, and its secrets file (`--secrets-file FILE`, default .dev.vars.NAME). */
+export interface TargetEnvironment {
+  env: string;
+  environment: WranglerEnvironment;
+  secretsFile: string;
+  /** The secrets file as messages name it. */
+  shownFile: string;
+}
+
+/** Reads the options; what is wrong with them goes to `usage`, which ends the CLI. */
+export function targetEnvironment(
+  options: { env?: string; "secrets-file"?: string },
+  usage: (problem: string) => never,
+): TargetEnvironment {
+  const { env } = options;
+  if (!env) usage("--env NAME is required: an environment of wrangler.toml");
+  let environment: WranglerEnvironment;
+  try {
+    environment = readWranglerEnvironment(env);
+  } catch (error) {
+    usage((error as Error).message);
+  }
+  const secretsFile = path.resolve(options["secrets-file"] ?? secretsFileFor(env));
+  return { env, environment, secretsFile, shownFile: displayPath(secretsFile) };
+}
+
+/** A file as messages name it: relative to the checkout when inside it. */
+export function displayPath(file: string): string {
+  const relative = path.relative(ROOT, file);
+  return relative.startsWith("..") ? file : relative;
+}
 
 export function readSecretsFile(file: string): Record<string, string> {
   return existsSync(file) ? (parseEnv(readFileSync(file, "utf8")) as Record<string, string>) : {};

@@ -12,15 +12,15 @@ import { Miniflare } from "miniflare";
 import type { ArtifactBucket } from "../models/recipe";
 import { HEAD_KEY } from "../src/audit/chain";
 import type { StoredObject } from "../src/audit/read";
-import { base64url } from "../src/models/base64url";
 import { generateKeyJwk } from "../src/models/keyring";
 import { generateFernetKey } from "../src/privacy/fernet";
+import { generateSecretKey } from "../src/secret-keys";
 
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 export const DEV_VARS = path.join(ROOT, ".dev.vars");
 /** wrangler dev's default persistence root. */
 export const PERSIST_ROOT = path.join(ROOT, ".wrangler", "state");
-/** Must equal `bucket_name` of the MODELS and AUDIT_BUCKET bindings in wrangler.toml. */
+/** Must equal `bucket_name` of the MODELS and AUDIT_BUCKET bindings at wrangler.toml's top level. */
 export const MODELS_BUCKET = "bastion-models";
 export const AUDIT_BUCKET_NAME = "bastion-audit";
 
@@ -48,7 +48,7 @@ export async function ensureDevVars(): Promise<Record<string, string>> {
     additions.JWT_JWKS = JSON.stringify({ keys: [{ ...(await exportJWK(publicKey)), kid, alg: "ES256", use: "sig" }] });
   }
   for (const secret of ["AUDIT_PEPPER", "AUDIT_SIGNING_KEY", "STATE_KEY"]) {
-    if (!vars[secret]) additions[secret] = base64url.encode(crypto.getRandomValues(new Uint8Array(32)));
+    if (!vars[secret]) additions[secret] = generateSecretKey();
   }
   if (!vars.FERNET_KEYS) additions.FERNET_KEYS = generateFernetKey();
   if (!vars.JWT_ISSUER) additions.JWT_ISSUER = LOCAL_ISSUER;

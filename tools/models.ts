@@ -31,36 +31,32 @@
  *
  * `build` trains too, when a model it must encrypt has not been trained on this machine yet.
  * The keyring comes from the MODEL_KEYS environment variable, else from .dev.vars. The bucket is
- * wrangler dev's local one (`--persist-to DIR` as for wrangler dev), or with --remote the production
- * bucket through `wrangler r2 object`.
+ * wrangler dev's local one (`--persist-to DIR` as for wrangler dev), or with --remote [--env NAME]
+ * the account's models bucket of wrangler.toml (its top level, or [env.NAME], whose keyring may
+ * also come from .dev.vars.NAME) through `wrangler r2 object`.
  */
-import { execFile } from "node:child_process";
 import { createHash } from "node:crypto";
-import { mkdtemp, readFile, rm, writeFile } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { readFile, writeFile } from "node:fs/promises";
 import path from "node:path";
-import { parseArgs, promisify } from "node:util";
+import { parseArgs } from "node:util";
 import { buildVariant } from "../models/optimise";
-import {
-  type ArtifactBucket,
-  buildArtifact,
-  readEnvelope,
-  readManifests,
-  readPlaintext,
-  rotateArtifact,
-} from "../models/recipe";
+import { buildArtifact, readEnvelope, readManifests, readPlaintext, rotateArtifact } from "../models/recipe";
 import { checkCommittedSignature, checkProvenance, writeProvenance, writeSignature } from "../models/signing";
 import { generateSigningKey, importSigningKey } from "../src/governance/keys";
 import { subjectName } from "../src/governance/model-signature";
 import { generateKeyJwk, importKeyring } from "../src/models/keyring";
+import { boundBucket } from "../src/ops/provision/desired";
 import { requireAdminRoute } from "./admin-route";
-import { ensureDevVars, MODELS_BUCKET, openLocalBuckets, ROOT, withLock } from "./local-state";
+import { readSecretsFile, readWranglerEnvironment, secretsFileFor } from "./deployment";
+import { ensureDevVars, openLocalBuckets, ROOT, withLock } from "./local-state";
+import { remoteBucket } from "./remote-bucket";
 
 const { values, positionals } = parseArgs({
   allowPositionals: true,
   options: {
     force: { type: "boolean" },
     remote: { type: "boolean" },
+    env: { type: "string" },
     to: { type: "string" },
     kid: { type: "string" },
     "persist-to": { type: "string" },
@@ -166,7 +162,7 @@ if (command === "keygen") {
 
 function usage(): never {
   console.error(
-    "usage: npm run models -- build [--force] | rotate [--to KID] | status | keygen [--kid KID] | train | variants  [--remote]\n" +
+    "usage: npm run models -- build [--force] | rotate [--to KID] | status | keygen [--kid KID] | train | variants  [--remote [--env NAME]]\n" +
       "       npm run models -- signing-keygen --name NAME --out FILE | sign --key FILE [--name NAME] [--model ID] | verify\n" +
       "       npm run models -- promote FUNCTION VERSION | rollback FUNCTION | canary FUNCTION VERSION --percent N  [--reason WHY] [--base URL] --token ADMIN_TOKEN",
   );
@@ -174,10 +170,12 @@ function usage(): never {
 }
 
 async function run(command: "build" | "rotate" | "status") {
-  const secret = process.env.MODEL_KEYS ?? (values.remote ? undefined : (await ensureDevVars()).MODEL_KEYS);
-  const keyring = await importKeyring(secret, ["wrapKey", "unwrapKey"]);
+  const keyring = await importKeyring(await modelKeysSecret(), ["wrapKey", "unwrapKey"]);
   const { models: bucket, dispose } = values.remote
-    ? { models: remoteBucket(), dispose: async () => {} }
+    ? {
+        models: remoteBucket(boundBucket(readWranglerEnvironment(values.env), "MODELS"), { env: values.env }),
+        dispose: async () => {},
+      }
     : await openLocalBuckets(values["persist-to"] ? path.resolve(values["persist-to"]) : undefined);
   try {
     for (const manifest of await readManifests()) {
@@ -206,32 +204,10 @@ async function run(command: "build" | "rotate" | "status") {
   }
 }
 
-/** The production bucket through wrangler's CLI (needs `wrangler login` or CLOUDFLARE_API_TOKEN). */
-function remoteBucket(): ArtifactBucket {
-  const wrangler = (...args: string[]) =>
-    promisify(execFile)("npx", ["wrangler", "r2", "object", ...args, "--remote"], {
-      cwd: ROOT,
-      maxBuffer: 64 << 20,
-      encoding: "buffer",
-    });
-  return {
-    async get(key) {
-      try {
-        const { stdout } = await wrangler("get", `${MODELS_BUCKET}/${key}`, "--pipe");
-        return { text: async () => stdout.toString("utf8") };
-      } catch {
-        return null;
-      }
-    },
-    async put(key, value) {
-      const dir = await mkdtemp(path.join(tmpdir(), "bastion-"));
-      const file = path.join(dir, "object");
-      try {
-        await writeFile(file, value);
-        await wrangler("put", `${MODELS_BUCKET}/${key}`, "--file", file);
-      } finally {
-        await rm(dir, { recursive: true, force: true });
-      }
-    },
-  };
+/** MODEL_KEYS from the environment, else the operator's copy for the bucket the command works on. */
+async function modelKeysSecret(): Promise<string | undefined> {
+  if (process.env.MODEL_KEYS !== undefined) return process.env.MODEL_KEYS;
+  if (!values.remote) return (await ensureDevVars()).MODEL_KEYS;
+  // .dev.vars is `npm start`'s local keyring, never the account's.
+  return values.env === undefined ? undefined : readSecretsFile(secretsFileFor(values.env)).MODEL_KEYS;
 }

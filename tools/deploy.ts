@@ -1,0 +1,81 @@
+/**
+ * `npm run deploy -- --env NAME [--dry-run] [--force] [--secrets-file FILE] [--outdir DIR]`:
+ * deploys wrangler.toml's [env.NAME] (the worker bastion-NAME) with `wrangler deploy --env NAME`,
+ * once the configuration checks `npm run doctor` runs pass on what will be deployed
+ * (src/ops/deploy/settings.ts): the environment's vars, any the process environment overrides
+ * (passed on as --var), and the secrets set in the account (`wrangler secret list`), judged from
+ * the operator's copies in FILE (default .dev.vars.NAME, written by `npm run provision`).
+ *
+ * A configuration that fails a check (one that fails closed: no token verification, no model keys,
+ * no audit secrets) is refused, exit 1, naming each check and what to set; --force deploys it
+ * anyway and says what will fail. The deploy applies the Durable Objects' migrations itself.
+ * --dry-run bundles without deploying (`wrangler deploy --dry-run --outdir DIR`, default
+ * dist/NAME), which needs no account. Exits with wrangler's code, or 2 on a usage error.
+ * (wrangler.toml's top level is `npm start`'s local configuration; `npm run build` bundles it.)
+ */
+import path from "node:path";
+import { parseArgs } from "node:util";
+import { WHILE_FAILING } from "../src/ops/deploy/consequences";
+import { settingsToDeploy } from "../src/ops/deploy/settings";
+import { formatReport } from "../src/ops/doctor/report";
+import { checkConfiguration } from "./configuration-checks";
+import { readSecretsFile, targetEnvironment } from "./deployment";
+import { commandLine, runWrangler } from "./wrangler";
+import { readAccountSecrets } from "./wrangler-account";
+
+const { values } = parseArgs({
+  options: {
+    env: { type: "string" },
+    "dry-run": { type: "boolean", default: false },
+    force: { type: "boolean", default: false },
+    "secrets-file": { type: "string" },
+    outdir: { type: "string" },
+  },
+});
+const { env, environment, secretsFile, shownFile } = targetEnvironment(values, usage);
+
+console.log(`Checking the worker ${environment.name} (wrangler.toml [env.${env}]) before deploying it.`);
+const account = await readAccountSecrets(env, environment.name);
+if (!account.readable)
+  console.log(`wrangler could not read the account's secrets (${account.reason}): judging ${shownFile} alone.`);
+const deployment = settingsToDeploy({
+  vars: environment.vars ?? {},
+  secretsFile: readSecretsFile(secretsFile),
+  processEnv: process.env,
+  accountSecrets: account.readable ? account.names : undefined,
+});
+if (deployment.notInAccount.length > 0)
+  console.log(
+    `In ${shownFile} but not set in the account, so the worker will not have them: ${deployment.notInAccount.join(", ")} ` +
+      `(npm run provision -- --env ${env} --generate-secrets sets them from there).`,
+  );
+const results = await checkConfiguration(deployment.settings, deployment.onlyInAccount);
+console.log(`\n${formatReport(results)}`);
+
+const failing = results.filter((r) => r.status === "fail");
+if (failing.length > 0 && !values.force) {
+  console.error(
+    `\ndeploy: refused: ${environment.name} would fail ${failing.map((r) => r.title).join(", ")}. ` +
+      `Set what each fix above says: vars in wrangler.toml [env.${env}.vars]; secrets with npm run provision -- ` +
+      `--env ${env} --generate-secrets (or npx wrangler secret put NAME --env ${env}). Or deploy anyway with --force.`,
+  );
+  process.exit(1);
+}
+if (failing.length > 0) {
+  const going = values["dry-run"] ? "bundling" : "deploying";
+  console.log(`\n--force: ${going} anyway. Until the failing checks are fixed, in ${environment.name}:`);
+  for (const r of failing) console.log(`  ${r.title}: ${WHILE_FAILING[r.id] ?? r.detail}`);
+}
+
+const overrides = Object.entries(deployment.varOverrides).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+const outdir = values.outdir ? path.resolve(values.outdir) : path.join("dist", env);
+const args = ["deploy", "--env", env, ...overrides, ...(values["dry-run"] ? ["--dry-run", "--outdir", outdir] : [])];
+console.log(`\nrunning: ${commandLine(args)}`);
+process.exitCode = (await runWrangler(args, { output: "terminal" })).code;
+
+function usage(problem: string): never {
+  console.error(
+    `deploy: ${problem}\nusage: npm run deploy -- --env NAME [--dry-run] [--force] [--secrets-file FILE] [--outdir DIR]`,
+  );
+  process.exit(2);
+}
