@@ -37,7 +37,7 @@ async function doctor(settings: Record<string, string>, overrides: Record<string
       .map(([k, v]) => `${k}='${v}'`)
       .join("\n"),
   );
-  const args = ["--import", "tsx", "tools/doctor.ts", "--env-file", file, "--json"];
+  const args = ["--import", "tsx", "tools/doctor.ts", "--secrets-file", file, "--json"];
   const outcome = await run(process.execPath, args, { env: { ...process.env, ...overrides } }).then(
     ({ stdout }) => ({ stdout, code: 0 }),
     (error: { stdout: string; code: number }) => ({ stdout: error.stdout, code: error.code }),

@@ -1,7 +1,7 @@
 /**
  * `npm run doctor`: what is wrong with this deployment (src/ops/doctor).
  *
- *   npm run doctor [-- --env NAME] [--env-file FILE] [--json]
+ *   npm run doctor [-- --env NAME] [--secrets-file FILE] [--json]
  *     the configuration: wrangler.toml's vars (the top level, or [env.NAME]), then the secrets in
  *     FILE (default .dev.vars, or .dev.vars.NAME), then the environment, which wins; and whether
  *     every model is signed by a trusted key.
@@ -28,7 +28,7 @@ import { deploymentSettings } from "./deployment";
 const { values } = parseArgs({
   options: {
     env: { type: "string" },
-    "env-file": { type: "string" },
+    "secrets-file": { type: "string" },
     base: { type: "string" },
     token: { type: "string" },
     "expired-token": { type: "string" },
@@ -53,7 +53,7 @@ const count = (name: "burst" | "max-requests") => {
 
 let results: CheckResult[];
 if (values.base === undefined) {
-  results = await checkConfiguration(deploymentSettings(values.env, values["env-file"]));
+  results = await checkConfiguration(deploymentSettings(values.env, values["secrets-file"]));
   console.log(values.json ? JSON.stringify({ results }, null, 2) : formatReport(results));
 } else {
   let base: URL;

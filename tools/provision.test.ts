@@ -41,7 +41,7 @@ describe("npm run provision, dry run", () => {
       "r2 bucket create bastion-audit-staging",
       "queues create bastion-audit-staging",
       "queues create bastion-audit-staging-dlq",
-      "r2 bucket lifecycle add bastion-audit-staging audit-retention audit/ --expire-days 180",
+      "r2 bucket lifecycle add bastion-audit-staging audit-retention audit/date= --expire-days 180",
       "r2 bucket lifecycle add bastion-audit-staging dead-letter-retention audit-dead-letter/ --expire-days 180",
       ...REQUIRED_SECRETS.map((name) => `secret put ${name} --env staging < <generated>`),
       "r2 object put bastion-models-staging/models/digits/1/general.onnx.enc --pipe --env staging --remote",
@@ -85,7 +85,7 @@ describe("npm run provision, for real", () => {
     expect(Object.keys(state.buckets).sort()).toEqual(["bastion-audit-staging", "bastion-models-staging"]);
     expect(state.queues.sort()).toEqual(["bastion-audit-staging", "bastion-audit-staging-dlq"]);
     expect(state.buckets["bastion-audit-staging"].rules).toEqual([
-      { name: "audit-retention", enabled: true, prefix: "audit/", expireDays: 180 },
+      { name: "audit-retention", enabled: true, prefix: "audit/date=", expireDays: 180 },
       { name: "dead-letter-retention", enabled: true, prefix: "audit-dead-letter/", expireDays: 180 },
     ]);
 

@@ -41,10 +41,13 @@ export function importSigningKey(secret: string): Promise<CryptoKey> {
   ]);
 }
 
+/** Where the chained objects live, apart from the head, so retention can expire them and not it. */
+export const OBJECTS_PREFIX = "audit/date=";
+
 /** `audit/date=YYYY-MM-DD/hour=HH/<seq, 12 digits>.ndjson`, by the hour of its first event. */
 export function objectKey(seq: number, firstEventTime: string): string {
   const [date, time] = firstEventTime.split("T");
-  return `audit/date=${date}/hour=${time.slice(0, 2)}/${String(seq).padStart(12, "0")}.ndjson`;
+  return `${OBJECTS_PREFIX}${date}/hour=${time.slice(0, 2)}/${String(seq).padStart(12, "0")}.ndjson`;
 }
 
 export async function sealObject(events: AuditEvent[], head: ChainHead, key: CryptoKey, now = new Date()) {

@@ -4,12 +4,16 @@
  * (with the dead-letter queue), retention on the audit bucket for AUDIT_RETENTION_DAYS, and its
  * Durable Objects. Refuses a configuration the worker would run wrongly on.
  */
+import { OBJECTS_PREFIX } from "../../audit/chain";
 import { MIN_RETENTION_DAYS } from "../doctor/config";
 import { type DesiredResources, ProvisioningRefused, type WranglerEnvironment } from "./types";
 
-/** The prefixes the audit log writes under (src/audit/chain.ts, src/audit/consumer.ts), one rule each. */
+/**
+ * The prefixes the audit log writes under (src/audit/chain.ts, src/audit/consumer.ts), one rule
+ * each: the chained objects, never the head (audit/head.json), which must outlive them all.
+ */
 const AUDIT_PREFIXES = [
-  { name: "audit-retention", prefix: "audit/" },
+  { name: "audit-retention", prefix: OBJECTS_PREFIX },
   { name: "dead-letter-retention", prefix: "audit-dead-letter/" },
 ];
 
