@@ -1,9 +1,10 @@
 /**
- * `npm run docs [-- --reports FILE] [--out DIR]`: the technical documentation (EU AI Act Annex IV)
+ * `npm run docs [-- --reports FILE] [--out DIR] [--env NAME]`: the technical documentation (EU AI Act Annex IV)
  * and instructions for use (Art. 13) of every function, and the deployment's record of processing
  * (GDPR Art. 30), written from the manifests, their verified signatures and provenance, the latest
  * robustness gate report (default reports/robustness/report.json, which `npm run redteam --
- * --gate --out reports/robustness` writes) and wrangler.toml (src/governance/documentation.ts).
+ * --gate --out reports/robustness` writes) and wrangler.toml, its top level or [env.NAME]
+ * (src/governance/documentation.ts).
  * Writes DIR/<function>/technical-documentation.md, DIR/<function>/instructions-for-use.md and
  * DIR/record-of-processing.md (default DIR: docs/generated).
  */
@@ -21,12 +22,14 @@ import {
   technicalDocumentation,
 } from "../src/governance/documentation";
 import { subjectName } from "../src/governance/model-signature";
+import { readWranglerEnvironment } from "./deployment";
 import { ROOT } from "./local-state";
 
 const { values } = parseArgs({
   options: {
     reports: { type: "string", default: path.join(ROOT, "reports", "robustness", "report.json") },
     out: { type: "string", default: path.join(ROOT, "docs", "generated") },
+    env: { type: "string" },
   },
 });
 
@@ -34,9 +37,7 @@ const facts: DocumentationFacts = {
   signatures: new Map(),
   provenance: new Map(),
   gate: await readGate(values.reports as string),
-  retentionDays: Number(
-    /^AUDIT_RETENTION_DAYS = "(\d+)"/m.exec(await readFile(path.join(ROOT, "wrangler.toml"), "utf8"))?.[1],
-  ),
+  retentionDays: Number(readWranglerEnvironment(values.env).vars?.AUDIT_RETENTION_DAYS),
   generatedAt: new Date().toISOString(),
 };
 for (const manifest of await readManifests()) {

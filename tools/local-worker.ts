@@ -25,7 +25,8 @@ export function buildBundle(outdir: string, entry?: string): string {
   const wrangler = path.join(ROOT, "node_modules", "wrangler", "bin", "wrangler.js");
   const output = execFileSync(
     process.execPath,
-    [wrangler, "deploy", ...(entry ? [entry] : []), "--dry-run", "--outdir", outdir],
+    // `--env ""`: the top level, named, as wrangler asks once a config has environments.
+    [wrangler, "deploy", ...(entry ? [entry] : []), "--env", "", "--dry-run", "--outdir", outdir],
     {
       cwd: ROOT,
       stdio: "pipe",

@@ -170,7 +170,14 @@ function usage(): never {
 }
 
 async function run(command: "build" | "rotate" | "status") {
-  const keyring = await importKeyring(await modelKeysSecret(), ["wrapKey", "unwrapKey"]);
+  const secret = await modelKeysSecret();
+  if (secret === undefined) {
+    // Remote, with no keyring to hand: say where one comes from rather than fail on importing nothing.
+    const from = values.env === undefined ? "" : ` or ${path.basename(secretsFileFor(values.env))}`;
+    console.error(`models: no MODEL_KEYS for the remote bucket: set it in the environment${from}`);
+    process.exit(1);
+  }
+  const keyring = await importKeyring(secret, ["wrapKey", "unwrapKey"]);
   const { models: bucket, dispose } = values.remote
     ? {
         models: remoteBucket(boundBucket(readWranglerEnvironment(values.env), "MODELS"), { env: values.env }),
