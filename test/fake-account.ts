@@ -4,7 +4,7 @@
  * what the account holds and every wrangler call the tool made.
  */
 import { execFile } from "node:child_process";
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -67,6 +67,11 @@ export function fakeAccount(initial: Partial<FakeAccountState> = {}) {
         ({ stdout, stderr }) => ({ code: 0, stdout, stderr }),
         ({ code, stdout, stderr }: { code: number; stdout: string; stderr: string }) => ({ code, stdout, stderr }),
       );
+    },
+    /** Puts an object into a bucket, as an earlier `r2 object put` would have (the fake's layout). */
+    putObject(bucket: string, key: string, value: string) {
+      mkdirSync(path.join(dir, "r2", bucket), { recursive: true });
+      writeFileSync(path.join(dir, "r2", bucket, encodeURIComponent(key)), value);
     },
     dispose: () => rmSync(dir, { recursive: true, force: true }),
   };

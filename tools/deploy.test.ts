@@ -8,7 +8,10 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
+import { readManifests } from "../models/recipe";
+import { readSignature } from "../models/signing";
 import { generateKeyJwk } from "../src/models/keyring";
+import { signatureKey } from "../src/models/manifest";
 import { generateSecretKey } from "../src/secret-keys";
 import { changesAccount, fakeAccount } from "../test/fake-account";
 import { writeDotenv } from "./local-state";
@@ -37,6 +40,8 @@ function secretsFile(secrets: Record<string, string>) {
 describe("npm run deploy", () => {
   it("refuses the fresh staging configuration, naming the failing checks, and deploys nothing", async () => {
     const account = fakeAccount();
+    // One model version in the bucket, but not the build whose signature is committed here.
+    account.putObject("bastion-models-staging", "models/digits/1/model.sig", "another build's signature");
     try {
       // The operator holds sound secrets, but none is set in the account yet.
       const args = ["--env", "staging", "--secrets-file", secretsFile(SECRETS)];
@@ -48,7 +53,10 @@ describe("npm run deploy", () => {
       expect(stdout).toContain("FAIL  the model keyring");
       expect(stderr).toContain("deploy: refused: bastion-staging would fail");
       expect(stderr).toContain("token verification");
-      expect(account.calls().map((c) => c.args.join(" "))).toEqual(["secret list --env staging"]);
+      expect(stdout).toMatch(
+        /FAIL {2}models published in bastion-models-staging: missing .*silero-vad@5; another build of digits@1/,
+      );
+      expect(account.calls().filter(changesAccount)).toEqual([]);
       for (const value of Object.values(SECRETS)) expect(stdout + stderr).not.toContain(value);
     } finally {
       account.dispose();
@@ -58,13 +66,18 @@ describe("npm run deploy", () => {
   it("passes a sound configuration and runs wrangler's own dry run, which bundles the worker", async () => {
     const account = fakeAccount({
       workers: { "bastion-staging": { secrets: { ...SECRETS, FERNET_KEYS: "set in the account only" } } },
+      buckets: { "bastion-models-staging": { rules: [] } },
     });
+    // Published earlier (by npm run provision): each version's signature stands for the whole of it.
+    for (const manifest of await readManifests())
+      account.putObject("bastion-models-staging", signatureKey(manifest), (await readSignature(manifest)) as string);
     const outdir = path.join(scratch, "bundle");
     try {
       const args = ["--env", "staging", "--dry-run", "--outdir", outdir, "--secrets-file", secretsFile(SECRETS)];
       const { code, stdout } = await account.run("tools/deploy.ts", args, TOKEN_VERIFICATION);
       expect(code).toBe(0);
       expect(stdout).toContain("0 fail");
+      expect(stdout).toContain("PASS  models published in bastion-models-staging: 5 model versions");
       expect(stdout).toContain("WARN  Fernet keys: FERNET_KEYS set in the account; the value is not checked here");
       expect(stdout).toContain(
         `running: npx wrangler deploy --env staging --var JWT_ISSUER:${TOKEN_VERIFICATION.JWT_ISSUER}`,

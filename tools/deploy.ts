@@ -4,7 +4,8 @@
  * once the configuration checks `npm run doctor` runs pass on what will be deployed
  * (src/ops/deploy/settings.ts): the environment's vars, any the process environment overrides
  * (passed on as --var), and the secrets set in the account (`wrangler secret list`), judged from
- * the operator's copies in FILE (default .dev.vars.NAME, written by `npm run provision`).
+ * the operator's copies in FILE (default .dev.vars.NAME, written by `npm run provision`); and that
+ * every model version is published in the environment's bucket under its committed signature.
  *
  * A configuration that fails a check (one that fails closed: no token verification, no model keys,
  * no audit secrets) is refused, exit 1, naming each check and what to set; --force deploys it
@@ -18,8 +19,10 @@ import { parseArgs } from "node:util";
 import { WHILE_FAILING } from "../src/ops/deploy/consequences";
 import { settingsToDeploy } from "../src/ops/deploy/settings";
 import { formatReport } from "../src/ops/doctor/report";
-import { checkConfiguration } from "./configuration-checks";
+import { boundBucket } from "../src/ops/provision/desired";
+import { checkConfiguration, modelsPublished } from "./configuration-checks";
 import { readSecretsFile, targetEnvironment } from "./deployment";
+import { remoteBucket } from "./remote-bucket";
 import { commandLine, runWrangler } from "./wrangler";
 import { readAccountSecrets } from "./wrangler-account";
 
@@ -49,7 +52,18 @@ if (deployment.notInAccount.length > 0)
     `In ${shownFile} but not set in the account, so the worker will not have them: ${deployment.notInAccount.join(", ")} ` +
       `(npm run provision -- --env ${env} --generate-secrets sets them from there).`,
   );
-const results = await checkConfiguration(deployment.settings, deployment.onlyInAccount);
+const modelsBucket = boundBucket(environment, "MODELS");
+const results = [
+  ...(await checkConfiguration(deployment.settings, deployment.onlyInAccount)),
+  account.readable
+    ? await modelsPublished(remoteBucket(modelsBucket, { env }), modelsBucket)
+    : {
+        id: "models-published",
+        title: `models published in ${modelsBucket}`,
+        status: "skip" as const,
+        detail: "the account could not be read",
+      },
+];
 console.log(`\n${formatReport(results)}`);
 
 const failing = results.filter((r) => r.status === "fail");

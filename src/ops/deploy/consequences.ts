@@ -9,4 +9,6 @@ export const WHILE_FAILING: Record<string, string> = {
   "audit-retention": "the audit log is not kept as long as the EU AI Act asks (Art. 26(6))",
   "cors-origins": "requests from web pages answer 503 cors_not_configured",
   "models-signed": "the unsigned models are refused: 503 model_integrity_failed",
+  "models-published":
+    "the functions of missing models answer 503 model_unavailable; another build's, 503 model_integrity_failed",
 };
