@@ -28,8 +28,8 @@ export interface ProbeResponse {
   text: string;
   /** From the request's start to the response's last byte read. */
   ms: number;
-  /** The negotiated TLS version, on https. */
-  tls?: string;
+  /** The negotiated TLS version, and when the server's certificate expires, on https. */
+  tls?: { version: string; certificateExpires: Date };
 }
 
 /** A failure to get any answer: refused, reset, timed out, or a certificate not trusted. */
@@ -103,7 +103,7 @@ export function createProbe(base: URL, { maxRequests, timeoutMs, ca }: ProbeOpti
                 body,
                 text: body.toString("utf8"),
                 ms: elapsed(),
-                tls: (response.socket as TLSSocket).getProtocol?.() ?? undefined,
+                tls: tlsOf(response.socket as TLSSocket),
               });
             };
             response.on("end", finish);
@@ -141,6 +141,12 @@ async function stream(
     if (!req.write(chunk)) await drainedOrClosed(req);
   }
   if (!answered) req.end(suffix);
+}
+
+function tlsOf(socket: TLSSocket): ProbeResponse["tls"] {
+  const version = socket.getProtocol?.();
+  if (!version) return undefined;
+  return { version, certificateExpires: new Date(socket.getPeerCertificate().valid_to) };
 }
 
 function drainedOrClosed(req: ReturnType<typeof httpRequest>): Promise<void> {

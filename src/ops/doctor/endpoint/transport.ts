@@ -7,6 +7,9 @@
 import type { CheckResult } from "../types";
 import { type Check, header, type Seen, type Session } from "./types";
 
+/** Two weeks: time enough to renew a certificate by hand when its automation has failed. */
+const CERTIFICATE_WARNING_DAYS = 14;
+
 /** 180 days: below it, a browser forgets HSTS between a user's visits too soon to matter. */
 const MIN_HSTS_SECONDS = 180 * 24 * 3600;
 
@@ -24,15 +27,24 @@ export const tls: Check = async ({ probe, seen }) => {
           detail: `${probe.base.origin} is plain http: tokens, inputs and predictions cross the network in clear`,
           fix: "serve it over https only (on Cloudflare: a custom domain or workers.dev, with Always Use HTTPS)",
         };
-  const version = seen.find((s) => s.response.tls)?.response.tls;
-  return version === "TLSv1.2" || version === "TLSv1.3"
-    ? { ...base, status: "pass", detail: `${version}, certificate trusted` }
-    : {
+  const tls = seen.find((s) => s.response.tls)?.response.tls;
+  if (tls?.version !== "TLSv1.2" && tls?.version !== "TLSv1.3")
+    return {
+      ...base,
+      status: "fail",
+      detail: `negotiated ${tls?.version ?? "an unknown protocol"}`,
+      fix: "allow TLS 1.2 and 1.3 only",
+    };
+  const days = Math.floor((tls.certificateExpires.getTime() - Date.now()) / 86_400_000);
+  const detail = `${tls.version}, certificate trusted, expires ${tls.certificateExpires.toISOString().slice(0, 10)}`;
+  return days < CERTIFICATE_WARNING_DAYS
+    ? {
         ...base,
-        status: "fail",
-        detail: `negotiated ${version ?? "an unknown protocol"}`,
-        fix: "allow TLS 1.2 and 1.3 only",
-      };
+        status: "warn",
+        detail: `${detail}, ${days < 1 ? "within a day" : `in ${days} days`}`,
+        fix: "renew the certificate, and automate its renewal (ACME; Cloudflare does it for its own)",
+      }
+    : { ...base, status: "pass", detail };
 };
 
 export const hsts: Check = async ({ probe, seen }) => {
