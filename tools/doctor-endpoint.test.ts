@@ -190,4 +190,16 @@ describe("npm run doctor against a running endpoint", () => {
     expect(untrusted.byId.reachable.detail).toMatch(/SELF_SIGNED|self.signed/i);
     expect(untrusted.byId.reachable.fix).toContain("--ca");
   });
+
+  it("stops at its request budget and says which checks it did not reach", async () => {
+    const server = plain as NonNullable<typeof plain>;
+    const { report, byId } = await doctor(server.url, [
+      ...["--ca", path.join(scratch, "cert.pem"), "--model", PLAIN_MODEL, "--max-requests", "40"],
+    ]);
+    expect(report.requests).toBe(40);
+    expect(byId["request-budget"]).toMatchObject({
+      status: "warn",
+      detail: expect.stringMatching(/budget of 40 requests is spent before checking .*burst$/),
+    });
+  });
 });

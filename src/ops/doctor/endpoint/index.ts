@@ -7,7 +7,7 @@ import { crossOrigin, errorLeaks, internalTimings, modelFiles } from "./exposure
 import { answered, createProbe, type ProbeOptions } from "./http";
 import { burst, rateLimitHeaders } from "./limits";
 import { hsts, securityHeaders, tls } from "./transport";
-import type { Check, EndpointTarget, Session } from "./types";
+import { type Check, DoctorBudgetExceeded, type EndpointTarget, type Session } from "./types";
 
 const CHECKS: Check[] = [
   tls,
@@ -66,6 +66,23 @@ export async function endpointChecks(
       detail: `${base.origin}/v2/health/live: ${reach.error}`,
       fix: "check the URL (and --ca for a private certificate authority)",
     });
-  else for (const check of CHECKS) results.push(...[await check(session)].flat());
+  else
+    for (const [index, check] of CHECKS.entries()) {
+      try {
+        results.push(...[await check(session)].flat());
+      } catch (error) {
+        if (!(error instanceof DoctorBudgetExceeded)) throw error;
+        results.push({
+          id: "request-budget",
+          title: "the request budget",
+          status: "warn",
+          detail: `${error.message} before checking ${CHECKS.slice(index)
+            .map((c) => c.name)
+            .join(", ")}`,
+          fix: "raise --max-requests",
+        });
+        break;
+      }
+    }
   return { base: base.origin, models: session.models, requests: probe.sent, results };
 }
