@@ -17,14 +17,10 @@
 import path from "node:path";
 import { parseArgs } from "node:util";
 import { WHILE_FAILING } from "../src/ops/deploy/consequences";
-import { settingsToDeploy } from "../src/ops/deploy/settings";
 import { formatReport } from "../src/ops/doctor/report";
-import { boundBucket } from "../src/ops/provision/desired";
-import { checkConfiguration, modelsPublished } from "./configuration-checks";
-import { readSecretsFile, targetEnvironment } from "./deployment";
-import { remoteBucket } from "./remote-bucket";
+import { targetEnvironment } from "./deployment";
+import { checkDeployment } from "./deployment-checks";
 import { commandLine, runWrangler } from "./wrangler";
-import { readAccountSecrets } from "./wrangler-account";
 
 const { values } = parseArgs({
   options: {
@@ -35,35 +31,12 @@ const { values } = parseArgs({
     outdir: { type: "string" },
   },
 });
-const { env, environment, secretsFile, shownFile } = targetEnvironment(values, usage);
+const target = targetEnvironment(values, usage);
+const { env, environment } = target;
 
 console.log(`Checking the worker ${environment.name} (wrangler.toml [env.${env}]) before deploying it.`);
-const account = await readAccountSecrets(env, environment.name);
-if (!account.readable)
-  console.log(`wrangler could not read the account's secrets (${account.reason}): judging ${shownFile} alone.`);
-const deployment = settingsToDeploy({
-  vars: environment.vars ?? {},
-  secretsFile: readSecretsFile(secretsFile),
-  processEnv: process.env,
-  accountSecrets: account.readable ? account.names : undefined,
-});
-if (deployment.notInAccount.length > 0)
-  console.log(
-    `In ${shownFile} but not set in the account, so the worker will not have them: ${deployment.notInAccount.join(", ")} ` +
-      `(npm run provision -- --env ${env} --generate-secrets sets them from there).`,
-  );
-const modelsBucket = boundBucket(environment, "MODELS");
-const results = [
-  ...(await checkConfiguration(deployment.settings, deployment.onlyInAccount)),
-  account.readable
-    ? await modelsPublished(remoteBucket(modelsBucket, { env }), modelsBucket)
-    : {
-        id: "models-published",
-        title: `models published in ${modelsBucket}`,
-        status: "skip" as const,
-        detail: "the account could not be read",
-      },
-];
+const { results, notes, varOverrides } = await checkDeployment(target);
+for (const note of notes) console.log(note);
 console.log(`\n${formatReport(results)}`);
 
 const failing = results.filter((r) => r.status === "fail");
@@ -81,7 +54,7 @@ if (failing.length > 0) {
   for (const r of failing) console.log(`  ${r.title}: ${WHILE_FAILING[r.id] ?? r.detail}`);
 }
 
-const overrides = Object.entries(deployment.varOverrides).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
+const overrides = Object.entries(varOverrides).flatMap(([name, value]) => ["--var", `${name}:${value}`]);
 const outdir = values.outdir ? path.resolve(values.outdir) : path.join("dist", env);
 const args = ["deploy", "--env", env, ...overrides, ...(values["dry-run"] ? ["--dry-run", "--outdir", outdir] : [])];
 console.log(`\nrunning: ${commandLine(args)}`);

@@ -74,10 +74,7 @@ export function readSecretsFile(file: string): Record<string, string> {
   return existsSync(file) ? (parseEnv(readFileSync(file, "utf8")) as Record<string, string>) : {};
 }
 
-/** Every setting the worker of this environment would see: vars, then secrets, then the environment. */
-export function deploymentSettings(
-  env?: string,
-  secretsFile = secretsFileFor(env),
-): Record<string, string | undefined> {
-  return { ...readWranglerEnvironment(env).vars, ...readSecretsFile(secretsFile), ...process.env };
+/** Every setting `npm start`'s worker sees: the top level's vars, then the secrets file, then the environment. */
+export function localSettings(secretsFile = DEV_VARS): Record<string, string | undefined> {
+  return { ...readWranglerEnvironment().vars, ...readSecretsFile(secretsFile), ...process.env };
 }

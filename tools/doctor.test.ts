@@ -29,7 +29,7 @@ const SOUND: Record<string, string> = {
 };
 
 /** The doctor's JSON report and exit code for these settings (an env file, plus overrides). */
-async function doctor(settings: Record<string, string>, overrides: Record<string, string> = {}) {
+async function doctor(settings: Record<string, string>, overrides: Record<string, string> = {}, args: string[] = []) {
   const file = path.join(scratch, `${crypto.randomUUID()}.env`);
   writeFileSync(
     file,
@@ -37,13 +37,13 @@ async function doctor(settings: Record<string, string>, overrides: Record<string
       .map(([k, v]) => `${k}='${v}'`)
       .join("\n"),
   );
-  const args = ["--import", "tsx", "tools/doctor.ts", "--secrets-file", file, "--json"];
-  const outcome = await run(process.execPath, args, { env: { ...process.env, ...overrides } }).then(
+  const argv = ["--import", "tsx", "tools/doctor.ts", "--secrets-file", file, "--json", ...args];
+  const outcome = await run(process.execPath, argv, { env: { ...process.env, ...overrides } }).then(
     ({ stdout }) => ({ stdout, code: 0 }),
     (error: { stdout: string; code: number }) => ({ stdout: error.stdout, code: error.code }),
   );
-  const { results } = JSON.parse(outcome.stdout) as { results: CheckResult[] };
-  return { code: outcome.code, byId: Object.fromEntries(results.map((r) => [r.id, r])) };
+  const { results, notes } = JSON.parse(outcome.stdout) as { results: CheckResult[]; notes?: string[] };
+  return { code: outcome.code, notes, byId: Object.fromEntries(results.map((r) => [r.id, r])) };
 }
 
 describe("npm run doctor, configuration", () => {
@@ -94,5 +94,25 @@ describe("npm run doctor, configuration", () => {
     // No secret's value in the report.
     expect(JSON.stringify(byId)).not.toContain(weakened.JWT_HMAC_SECRET);
     expect(JSON.stringify(byId)).not.toContain(SOUND.AUDIT_PEPPER);
+  });
+
+  // The real wrangler, logged in to no account here: the doctor says so and judges the operator's copies.
+  it("checks a deployed environment as deploy would, saying when the account cannot be read", async () => {
+    const { JWT_ISSUER, JWT_AUDIENCE, JWT_JWKS_URL, CORS_ORIGINS: _, ...secrets } = SOUND;
+    const fresh = await doctor(secrets, {}, ["--env", "staging"]);
+    expect(fresh.notes?.join("\n")).toContain("wrangler could not read the account's secrets");
+    expect(fresh.byId["token-verification"]).toMatchObject({
+      status: "fail",
+      detail: expect.stringContaining("JWT_ISSUER"),
+    });
+    expect(fresh.byId["models-published"]).toMatchObject({
+      status: "skip",
+      title: "models published in bastion-models-staging",
+    });
+    expect(fresh.code).toBe(1);
+    // Staging's identity provider given (as deploy passes an override on): nothing fails.
+    const configured = await doctor(secrets, { JWT_ISSUER, JWT_AUDIENCE, JWT_JWKS_URL }, ["--env", "staging"]);
+    expect(Object.values(configured.byId).filter((r) => r.status === "fail")).toEqual([]);
+    expect(configured.code).toBe(0);
   });
 });

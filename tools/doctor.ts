@@ -1,10 +1,15 @@
 /**
  * `npm run doctor`: what is wrong with this deployment (src/ops/doctor).
  *
- *   npm run doctor [-- --env NAME] [--secrets-file FILE] [--json]
- *     the configuration: wrangler.toml's vars (the top level, or [env.NAME]), then the secrets in
- *     FILE (default .dev.vars, or .dev.vars.NAME), then the environment, which wins; and whether
- *     every model is signed by a trusted key.
+ *   npm run doctor [-- --secrets-file FILE] [--json]
+ *     the local configuration (`npm start`'s): wrangler.toml's top-level vars, then the secrets in
+ *     FILE (default .dev.vars), then the environment, which wins; and whether every model is
+ *     signed by a trusted key.
+ *
+ *   npm run doctor -- --env NAME [--secrets-file FILE] [--json]
+ *     a deployed environment, as `npm run deploy` checks it before deploying (tools/deployment-
+ *     checks.ts): [env.NAME]'s vars, the secrets as set in the account, judged from the operator's
+ *     copies in FILE (default .dev.vars.NAME), and the models published in its bucket.
  *
  *   npm run doctor -- --base URL [--token T] [--expired-token T] [--model NAME ...] [--burst N]
  *                     [--max-requests N] [--ca PEM_FILE] [--json]
@@ -23,7 +28,8 @@ import { DEFAULT_BURST, DEFAULT_MAX_REQUESTS } from "../src/ops/doctor/endpoint/
 import { anyFailed, formatReport } from "../src/ops/doctor/report";
 import type { CheckResult } from "../src/ops/doctor/types";
 import { checkConfiguration } from "./configuration-checks";
-import { deploymentSettings } from "./deployment";
+import { localSettings, targetEnvironment } from "./deployment";
+import { checkDeployment } from "./deployment-checks";
 
 const { values } = parseArgs({
   options: {
@@ -52,8 +58,14 @@ const count = (name: "burst" | "max-requests") => {
 };
 
 let results: CheckResult[];
-if (values.base === undefined) {
-  results = await checkConfiguration(deploymentSettings(values.env, values["secrets-file"]));
+if (values.base === undefined && values.env !== undefined) {
+  const { results: checked, notes } = await checkDeployment(targetEnvironment(values, usage));
+  results = checked;
+  console.log(
+    values.json ? JSON.stringify({ notes, results }, null, 2) : [...notes, "", formatReport(results)].join("\n"),
+  );
+} else if (values.base === undefined) {
+  results = await checkConfiguration(localSettings(values["secrets-file"]));
   console.log(values.json ? JSON.stringify({ results }, null, 2) : formatReport(results));
 } else {
   let base: URL;
