@@ -95,7 +95,11 @@ async function inferOnZeros(session: Session): Promise<string | undefined> {
   if (!session.token) return undefined;
   const headers = bearer(session.token);
   for (const model of session.models.slice(0, 4)) {
-    const metadata = await session.send({ path: `/v2/models/${model}`, headers });
+    const path = `/v2/models/${model}`;
+    // Discovery read the first model's metadata with the token already: read it again only for others.
+    const metadata =
+      session.seen.find((s) => s.path === path && !s.anonymous && s.response.status === 200)?.response ??
+      (await session.send({ path, headers }));
     const inputs = answered(metadata) && metadata.status === 200 ? zeroInputs(jsonOf(metadata.text)) : undefined;
     if (!inputs) continue;
     const response = await session.send({
